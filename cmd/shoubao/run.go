@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/service"
+)
+
+// EnvConfig names the variable holding the configuration file's path when
+// --config is not given.
+const EnvConfig = "SHOUBAO_CONFIG"
+
+// configFlag defines --config on fs.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", os.Getenv(EnvConfig), "configuration file (default $"+EnvConfig+")")
+}
+
+func cmdRun(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "run")
+	path := configFlag(fs)
+	once := fs.Bool("once", false, "sync every mailbox once, wait until everything published is processed, then exit (for cron and tests)")
+	timeout := fs.Duration("timeout", time.Hour, "with --once: give up (exit 1) if the work is not done by then, e.g. while the store is down")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *path == "" {
+		return usageError{"--config is required (or set " + EnvConfig + ")"}
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	svc, err := service.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	if *once {
+		log.Info("syncing every mailbox once")
+		octx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		err := svc.Once(octx)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("--once: not done after %s (events still unprocessed; see the log): %w", *timeout, err)
+		}
+		s := svc.Worker().Stats()
+		log.Info("done", "stored", s.Stored, "duplicates", s.Duplicates, "retried", s.Retried, "dead_letters", s.DeadLetters)
+		return err
+	}
+	n := 0
+	for _, c := range cfg.Campaign {
+		n += len(c.Mailboxes)
+	}
+	log.Info("running; Ctrl-C to stop", "campaigns", len(cfg.Campaign), "mailboxes", n)
+	return svc.Run(ctx)
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/service"
+	"github.com/shoubao/shoubao/sinks"
+)
+
+// statusDoc is the `shoubao status --json` document. Its keys are a stable,
+// documented format (README: "status --json"); version changes when a key
+// changes meaning or disappears.
+type statusDoc struct {
+	Version     int              `json:"version"`
+	GeneratedAt time.Time        `json:"generated_at"`
+	Healthy     bool             `json:"healthy"`
+	Mailboxes   []statusMailbox  `json:"mailboxes"`
+	Campaigns   []statusCampaign `json:"campaigns"`
+	DeadLetters []statusDead     `json:"dead_letters"`
+}
+
+type statusMailbox struct {
+	ID          string     `json:"id"`
+	Campaign    string     `json:"campaign"`
+	Address     string     `json:"address"`
+	UIDValidity uint32     `json:"uid_validity"`
+	LastUID     uint32     `json:"last_uid"`
+	LastSync    *time.Time `json:"last_sync"`
+	LastError   string     `json:"last_error"`
+	LastErrorAt *time.Time `json:"last_error_at"`
+	Stale       bool       `json:"stale"`
+}
+
+type statusCampaign struct {
+	ID             string    `json:"id"`
+	Title          string    `json:"title"`
+	Deadline       time.Time `json:"deadline"`
+	Messages       int       `json:"messages"`
+	Submissions    int       `json:"submissions"`
+	UnitsExpected  int       `json:"units_expected"`
+	UnitsSubmitted int       `json:"units_submitted"`
+	Late           int       `json:"late"`
+	DeadLetters    int       `json:"dead_letters"`
+}
+
+type statusDead struct {
+	ID          int64     `json:"id"`
+	Campaign    string    `json:"campaign"`
+	Mailbox     string    `json:"mailbox"`
+	Object      string    `json:"object"`
+	UIDValidity uint32    `json:"uid_validity"`
+	UID         uint32    `json:"uid"`
+	Error       string    `json:"error"`
+	Attempts    int       `json:"attempts"`
+	FailedAt    time.Time `json:"failed_at"`
+}
+
+// errUnhealthy makes status exit with code 3: something needs attention.
+type errUnhealthy struct{}
+
+func (errUnhealthy) Error() string { return "attention needed: stale mailbox or dead letters" }
+
+func cmdStatus(ctx context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "status")
+	path := configFlag(fs)
+	asJSON := fs.Bool("json", false, "print the stable JSON document instead of text")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *path == "" {
+		return usageError{"--config is required (or set " + EnvConfig + ")"}
+	}
+	cfg, err := config.Read(*path)
+	if err != nil {
+		return err
+	}
+	store, err := service.OpenStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	doc, err := buildStatus(ctx, cfg, store, time.Now())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(env.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(doc); err != nil {
+			return err
+		}
+	} else {
+		writeStatusText(env, doc, cfg)
+	}
+	if !doc.Healthy {
+		return errUnhealthy{}
+	}
+	return nil
+}
+
+type statusStore interface {
+	Checkpoints(ctx context.Context) ([]sinks.Checkpoint, error)
+	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
+	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
+}
+
+func buildStatus(ctx context.Context, cfg *config.Config, store statusStore, now time.Time) (*statusDoc, error) {
+	cps, err := store.Checkpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := store.CampaignCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dead, err := store.DeadLetters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cst := config.ChinaTime()
+	doc := &statusDoc{Version: 1, GeneratedAt: now.In(cst), Healthy: len(dead) == 0,
+		Mailboxes: []statusMailbox{}, Campaigns: []statusCampaign{}, DeadLetters: []statusDead{}}
+	byID := map[string]sinks.Checkpoint{}
+	for _, cp := range cps {
+		byID[cp.MailboxID] = cp
+	}
+	for _, c := range cfg.Campaign {
+		for _, mb := range c.Mailboxes {
+			id := config.MailboxID(c.ID, mb.Address)
+			cp := byID[id]
+			m := statusMailbox{ID: id, Campaign: c.ID, Address: mb.Address, UIDValidity: cp.UIDValidity,
+				LastUID: cp.LastUID, LastSync: timePtr(cp.LastSync.In(cst)), LastError: cp.LastError, LastErrorAt: timePtr(cp.LastErrorAt.In(cst))}
+			m.Stale = cp.LastSync.IsZero() || now.Sub(cp.LastSync) > cfg.Poll.StaleAfter
+			doc.Healthy = doc.Healthy && !m.Stale
+			doc.Mailboxes = append(doc.Mailboxes, m)
+		}
+		sc := statusCampaign{ID: c.ID, Title: c.Title, Deadline: c.Deadline.End.Add(-time.Second).In(config.ChinaTime()), UnitsExpected: len(c.Units)}
+		for _, n := range counts {
+			if n.CampaignID == c.ID {
+				sc.Messages, sc.Submissions, sc.UnitsSubmitted, sc.Late, sc.DeadLetters = n.Messages, n.Submissions, n.Units, n.Late, n.DeadLetters
+			}
+		}
+		doc.Campaigns = append(doc.Campaigns, sc)
+	}
+	for _, d := range dead {
+		doc.DeadLetters = append(doc.DeadLetters, statusDead{ID: d.ID, Campaign: d.CampaignID, Mailbox: d.MailboxID, Object: d.RawObject,
+			UIDValidity: d.UIDValidity, UID: d.UID, Error: d.Error, Attempts: d.Attempts, FailedAt: d.FailedAt.In(cst)})
+	}
+	return doc, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func writeStatusText(env *environment, doc *statusDoc, cfg *config.Config) {
+	w := env.stdout
+	cst := config.ChinaTime()
+	fmt.Fprintf(w, "邮箱（%d 个）:\n", len(doc.Mailboxes))
+	for _, m := range doc.Mailboxes {
+		sync := "从未同步"
+		if m.LastSync != nil {
+			sync = "上次同步 " + m.LastSync.In(cst).Format("2006-01-02 15:04:05")
+		}
+		flag := "✓"
+		if m.Stale {
+			flag = "⚠"
+			sync += fmt.Sprintf("（已超过 %s 未同步）", cfg.Poll.StaleAfter)
+		}
+		fmt.Fprintf(w, "  %s %s  %s  UIDVALIDITY %d，已取到 UID %d\n", flag, m.ID, sync, m.UIDValidity, m.LastUID)
+		if m.LastError != "" {
+			fmt.Fprintf(w, "      最近错误（%s）：%s\n", m.LastErrorAt.In(cst).Format("01-02 15:04"), m.LastError)
+		}
+	}
+	fmt.Fprintf(w, "\n活动（%d 个）:\n", len(doc.Campaigns))
+	for _, c := range doc.Campaigns {
+		fmt.Fprintf(w, "  %s %s  截止 %s\n      邮件 %d 封，其中报送 %d 封（逾期 %d 封），已报单位 %d/%d，死信 %d\n",
+			c.ID, c.Title, c.Deadline.Format("2006-01-02 15:04"), c.Messages, c.Submissions, c.Late, c.UnitsSubmitted, c.UnitsExpected, c.DeadLetters)
+	}
+	if len(doc.DeadLetters) > 0 {
+		fmt.Fprintf(w, "\n死信（多次处理失败，原始邮件已保存）:\n")
+		for _, d := range doc.DeadLetters {
+			fmt.Fprintf(w, "  #%d %s UID %d  尝试 %d 次  %s\n      %s\n", d.ID, d.Mailbox, d.UID, d.Attempts, d.FailedAt.In(cst).Format("01-02 15:04"), d.Error)
+		}
+	}
+}

@@ -1,0 +1,409 @@
+// Package filekind tells what a submitted file is: its format from the
+// content's magic bytes (then its extension), and the material it holds
+// (report, statistics table, recommendation list, video, photo, archive,
+// message) from the format and the file name's keywords.
+package filekind
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/richardlehane/mscfb"
+	"github.com/shoubao/shoubao/parsers/video"
+)
+
+// Kinds of file, as in the public `shoubao probe --json` format.
+const (
+	Message        = "message"
+	Archive        = "archive"
+	Report         = "report"
+	StatsTable     = "stats_table"
+	RecommendTable = "recommend_table"
+	Video          = "video"
+	Photo          = "photo"
+	Other          = "other"
+)
+
+// Families group formats by what can be done with them.
+const (
+	FamilyPhoto       = "photo"
+	FamilyVideo       = "video"
+	FamilyArchive     = "archive"
+	FamilyDocument    = "document"
+	FamilySpreadsheet = "spreadsheet"
+	FamilyMessage     = "message"
+	FamilyOther       = "other"
+)
+
+// Result is what Detect found.
+type Result struct {
+	// Kind is one of the kind constants.
+	Kind string
+	// Format is the file format: "jpeg", "docx", "xls", "zip", "mp4"…, or ""
+	// when neither content nor extension tells.
+	Format string
+	// Family is the format's family (FamilyPhoto…).
+	Family string
+	// ByContent is true when Format came from the content, not the name.
+	ByContent bool
+	// Encrypted is true for a password-protected Office file.
+	Encrypted bool
+	// Mismatch is the format the extension claims when the content says
+	// otherwise (a .mp4 that is a JPEG: Mismatch "mp4"), else "".
+	Mismatch string
+	// Keyword is the kind the file name's keywords name (统计表 →
+	// StatsTable, 推荐表 → RecommendTable, 总结/报告 → Report, 视频 → Video),
+	// whether or not it decided Kind; "" when the name has none.
+	Keyword string
+}
+
+// HeadSize is how many leading bytes Detect looks at.
+const HeadSize = 4096
+
+// Detect identifies the file held by ra (size bytes) named name. ra may be
+// nil, in which case only the name is used.
+func Detect(ra io.ReaderAt, size int64, name string) Result {
+	var head []byte
+	if ra != nil {
+		n := min(size, HeadSize)
+		head = make([]byte, n)
+		m, _ := ra.ReadAt(head, 0)
+		head = head[:m]
+	}
+	var r Result
+	r.Format, r.Encrypted = sniff(head, ra, size, name)
+	extFormat := formatByExt[strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))]
+	if r.Format != "" {
+		r.ByContent = true
+		if extFormat != "" && familyOf(extFormat) != familyOf(r.Format) && !compatible(extFormat, r.Format) {
+			r.Mismatch = extFormat
+		}
+	} else {
+		r.Format = extFormat
+	}
+	r.Family = familyOf(r.Format)
+	r.Kind = kindOf(r.Family, r.Format, name)
+	r.Keyword = keyword(strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/"))))
+	return r
+}
+
+// keyword returns the kind a file name's keywords name, or "".
+func keyword(base string) string {
+	if k := tableKeyword(base); k != "" {
+		return k
+	}
+	switch {
+	case strings.Contains(base, "总结"), strings.Contains(base, "报告"):
+		return Report
+	case strings.Contains(base, "视频"):
+		return Video
+	}
+	return ""
+}
+
+// compatible lists extension/content pairs that are not worth a finding.
+func compatible(ext, content string) bool {
+	switch {
+	case ext == "et" && content == "xls", ext == "wps" && content == "doc":
+		return true
+	}
+	return false
+}
+
+// kindOf picks the kind: photos, videos, archives and messages by format;
+// documents and spreadsheets refined by name keywords.
+func kindOf(family, format, name string) string {
+	base := strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/")))
+	switch family {
+	case FamilyPhoto:
+		return Photo
+	case FamilyVideo:
+		return Video
+	case FamilyArchive:
+		return Archive
+	case FamilyMessage:
+		return Message
+	case FamilyDocument, FamilySpreadsheet:
+		if k := tableKeyword(base); k != "" {
+			return k
+		}
+		if family == FamilyDocument {
+			return Report
+		}
+		if strings.Contains(base, "总结") {
+			return Report
+		}
+		return Other
+	}
+	if format == "" {
+		if k := tableKeyword(base); k != "" {
+			return k
+		}
+		switch {
+		case strings.Contains(base, "总结"):
+			return Report
+		case strings.Contains(base, "视频"):
+			return Video
+		}
+	}
+	return Other
+}
+
+// tableKeyword returns the table kind named in a file name, or "".
+func tableKeyword(base string) string {
+	switch {
+	case strings.Contains(base, "统计表"), strings.Contains(base, "情况统计"):
+		return StatsTable
+	case strings.Contains(base, "推荐表"), strings.Contains(base, "推荐清单"), strings.Contains(base, "推荐名单"):
+		return RecommendTable
+	}
+	return ""
+}
+
+func familyOf(format string) string {
+	if f, ok := families[format]; ok {
+		return f
+	}
+	return FamilyOther
+}
+
+var families = map[string]string{
+	"jpeg": FamilyPhoto, "png": FamilyPhoto, "gif": FamilyPhoto, "webp": FamilyPhoto,
+	"heic": FamilyPhoto, "avif": FamilyPhoto, "bmp": FamilyPhoto, "tiff": FamilyPhoto,
+	"mp4": FamilyVideo, "mov": FamilyVideo, "3gp": FamilyVideo, "avi": FamilyVideo,
+	"asf": FamilyVideo, "flv": FamilyVideo, "matroska": FamilyVideo, "webm": FamilyVideo,
+	"mpegps": FamilyVideo, "mpegts": FamilyVideo,
+	"zip": FamilyArchive, "rar": FamilyArchive, "7z": FamilyArchive,
+	"docx": FamilyDocument, "doc": FamilyDocument, "wps": FamilyDocument, "pdf": FamilyDocument,
+	"txt": FamilyDocument, "odt": FamilyDocument, "rtf": FamilyDocument,
+	"xlsx": FamilySpreadsheet, "xls": FamilySpreadsheet, "et": FamilySpreadsheet,
+	"ods": FamilySpreadsheet, "csv": FamilySpreadsheet,
+	"eml": FamilyMessage,
+}
+
+var formatByExt = map[string]string{
+	".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".jfif": "jpeg", ".png": "png",
+	".gif": "gif", ".webp": "webp", ".heic": "heic", ".heif": "heic", ".avif": "avif",
+	".bmp": "bmp", ".tif": "tiff", ".tiff": "tiff",
+	".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".3gp": "3gp", ".3g2": "3gp",
+	".avi": "avi", ".wmv": "asf", ".asf": "asf", ".flv": "flv", ".f4v": "mp4",
+	".mkv": "matroska", ".webm": "webm", ".mpg": "mpegps", ".mpeg": "mpegps", ".vob": "mpegps",
+	".ts": "mpegts", ".mts": "mpegts", ".m2ts": "mpegts",
+	".zip": "zip", ".rar": "rar", ".7z": "7z",
+	".docx": "docx", ".doc": "doc", ".wps": "wps", ".pdf": "pdf", ".txt": "txt",
+	".odt": "odt", ".rtf": "rtf",
+	".xlsx": "xlsx", ".xls": "xls", ".et": "et", ".ods": "ods", ".csv": "csv",
+	".eml": "eml",
+}
+
+// sniff returns the format the content shows, or "".
+func sniff(h []byte, ra io.ReaderAt, size int64, name string) (format string, encrypted bool) {
+	ext := strings.ToLower(path.Ext(name))
+	has := func(off int, sig string) bool {
+		return len(h) >= off+len(sig) && string(h[off:off+len(sig)]) == sig
+	}
+	switch {
+	case has(0, "\xff\xd8\xff"):
+		return "jpeg", false
+	case has(0, "\x89PNG\r\n\x1a\n"):
+		return "png", false
+	case has(0, "GIF87a"), has(0, "GIF89a"):
+		return "gif", false
+	case has(0, "RIFF") && has(8, "WEBP"):
+		return "webp", false
+	case has(0, "II*\x00"), has(0, "MM\x00*"):
+		return "tiff", false
+	case has(0, "BM") && len(h) >= 18 && (h[14] == 12 || h[14] == 40 || h[14] == 56 || h[14] == 108 || h[14] == 124) && h[15] == 0:
+		return "bmp", false
+	case has(4, "ftyp") && stillImage(h) != "":
+		return stillImage(h), false
+	case video.Sniff(h) != "":
+		// The video parser owns the container families.
+		return video.Sniff(h), false
+	case has(0, "%PDF-"):
+		return "pdf", false
+	case has(0, "{\\rtf"):
+		return "rtf", false
+	case has(0, "Rar!\x1a\x07"):
+		return "rar", false
+	case has(0, "7z\xbc\xaf\x27\x1c"):
+		return "7z", false
+	case has(0, "PK\x03\x04"), has(0, "PK\x05\x06"), has(0, "PK\x07\x08"):
+		return zipFormat(ra, size), false
+	case has(0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+		return oleFormat(ra, ext)
+	case looksLikeMessage(h):
+		return "eml", false
+	}
+	return "", false
+}
+
+// stillImage returns "heic" or "avif" when an ISO BMFF file's major or
+// compatible brands name a still image format, else "".
+func stillImage(h []byte) string {
+	if len(h) < 12 {
+		return ""
+	}
+	boxLen := int(h[0])<<24 | int(h[1])<<16 | int(h[2])<<8 | int(h[3])
+	boxLen = min(max(boxLen, 12), len(h))
+	brands := []string{string(h[8:12])}
+	for off := 16; off+4 <= boxLen; off += 4 {
+		brands = append(brands, string(h[off:off+4]))
+	}
+	for _, b := range brands {
+		switch b {
+		case "heic", "heix", "hevc", "hevx", "heim", "heis", "hevm", "hevs", "mif1", "msf1":
+			return "heic"
+		case "avif", "avis":
+			return "avif"
+		}
+	}
+	return ""
+}
+
+// zipFormat tells an OOXML or ODF document from a plain zip by its members.
+func zipFormat(ra io.ReaderAt, size int64) string {
+	if ra == nil {
+		return "zip"
+	}
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return "zip"
+	}
+	var contentTypes, xl, word, ppt bool
+	for i, f := range zr.File {
+		if i > 5000 {
+			break
+		}
+		n := f.Name
+		switch {
+		case n == "[Content_Types].xml":
+			contentTypes = true
+		case strings.HasPrefix(n, "xl/"):
+			xl = true
+		case strings.HasPrefix(n, "word/"):
+			word = true
+		case strings.HasPrefix(n, "ppt/"):
+			ppt = true
+		case n == "mimetype" && i == 0:
+			if f.UncompressedSize64 < 200 {
+				if rc, err := f.Open(); err == nil {
+					b, _ := io.ReadAll(io.LimitReader(rc, 200))
+					rc.Close()
+					switch strings.TrimSpace(string(b)) {
+					case "application/vnd.oasis.opendocument.text":
+						return "odt"
+					case "application/vnd.oasis.opendocument.spreadsheet":
+						return "ods"
+					}
+				}
+			}
+		}
+	}
+	switch {
+	case contentTypes && xl:
+		return "xlsx"
+	case contentTypes && word:
+		return "docx"
+	case contentTypes && ppt:
+		return "pptx"
+	}
+	return "zip"
+}
+
+// oleFormat tells Excel/WPS spreadsheets from Word/WPS documents in an OLE2
+// compound file by their stream names.
+func oleFormat(ra io.ReaderAt, ext string) (string, bool) {
+	if ra == nil {
+		return "ole", false
+	}
+	doc, err := mscfb.New(ra)
+	if err != nil {
+		return "ole", false
+	}
+	var book, word, ppt, encrypted, msg bool
+	for i := 0; i < 10000; i++ {
+		e, err := doc.Next()
+		if err != nil {
+			break
+		}
+		switch {
+		case e.Name == "Workbook" || e.Name == "Book":
+			book = true
+		case e.Name == "WordDocument":
+			word = true
+		case e.Name == "PowerPoint Document":
+			ppt = true
+		case e.Name == "EncryptedPackage":
+			encrypted = true
+		case strings.HasPrefix(e.Name, "__substg1.0_"):
+			msg = true
+		}
+	}
+	switch {
+	case encrypted:
+		switch ext {
+		case ".xlsx", ".xls", ".et":
+			return "xlsx", true
+		case ".docx", ".doc", ".wps":
+			return "docx", true
+		}
+		return "ole", true
+	case book && ext == ".et":
+		return "et", false
+	case book:
+		return "xls", false
+	case word && ext == ".wps":
+		return "wps", false
+	case word:
+		return "doc", false
+	case ppt:
+		return "ppt", false
+	case msg:
+		return "outlook-msg", false
+	}
+	return "ole", false
+}
+
+// looksLikeMessage reports whether h starts like an RFC 5322 message: a
+// header of "Name: value" lines that includes From and one of Date,
+// Subject, Message-ID or Received — or, when the head is all trace fields
+// (long Received chains), at least three header lines including Received
+// or Return-Path.
+func looksLikeMessage(h []byte) bool {
+	lines := bytes.Split(h, []byte("\n"))
+	var from, other, trace bool
+	fields := 0
+	for i, l := range lines {
+		l = bytes.TrimRight(l, "\r")
+		if len(l) == 0 {
+			break
+		}
+		if i == 0 && bytes.HasPrefix(l, []byte("From ")) {
+			continue // mbox separator
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			continue
+		}
+		colon := bytes.IndexByte(l, ':')
+		if colon <= 0 || bytes.ContainsAny(l[:colon], " \t") {
+			if i == len(lines)-1 {
+				break // cut line at the end of the head
+			}
+			return false
+		}
+		fields++
+		switch strings.ToLower(string(l[:colon])) {
+		case "from":
+			from = true
+		case "received", "return-path", "delivered-to", "x-original-to":
+			trace, other = true, true
+		case "date", "subject", "message-id", "mime-version":
+			other = true
+		}
+	}
+	return from && other || trace && fields >= 3
+}

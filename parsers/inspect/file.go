@@ -1,0 +1,230 @@
+package inspect
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/shoubao/shoubao/parsers/filekind"
+	"github.com/shoubao/shoubao/parsers/finding"
+	"github.com/shoubao/shoubao/parsers/sheets"
+	"github.com/shoubao/shoubao/parsers/video"
+)
+
+// File inspects a file of any kind (an .eml, an archive, a table, a video,
+// anything), for `shoubao probe`. The error is non-nil when the file cannot
+// be opened or read, for ctx cancellation, scratch-disk failure or a
+// FileSink error; everything wrong with the content is a finding.
+func File(ctx context.Context, path string, opts Options) (*Node, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("inspect file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("inspect file: %w", err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("inspect file %s: is a directory", path)
+	}
+	in := newInspector(opts)
+	name := filepath.Base(path)
+	n, err := in.budgeted(ctx, func(ctx context.Context) (*Node, error) {
+		if filekind.Detect(f, st.Size(), name).Kind == filekind.Message {
+			return in.message(ctx, f, 0)
+		}
+		n := &Node{Name: name}
+		hash := sha256.New()
+		size, err := copyCtx(ctx, hash, f)
+		if err != nil {
+			return n, fmt.Errorf("inspect file: read %s: %w", path, err)
+		}
+		n.Size, n.SHA256 = size, hex.EncodeToString(hash.Sum(nil))
+		in.files++
+		return n, in.analyse(ctx, n, f, 0, 0)
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.Path = path
+	if n.Kind == filekind.Message {
+		n.Name = ""
+	}
+	return n, nil
+}
+
+// file spools one file's bytes from body to a scratch file, hashing them,
+// then analyses it and hands it to the FileSink. extra returns findings
+// known once body is read (the walker's findings about the part).
+func (in *inspector) file(ctx context.Context, n *Node, body io.Reader, depth, archDepth int, extra func() []finding.Finding) error {
+	n.Findings = []finding.Finding{}
+	in.files++
+	if in.files > in.lim.MaxFiles {
+		n.Kind = filekind.Detect(nil, 0, n.Name).Kind
+		n.Findings = append(n.Findings, finding.New("too_many_files", "文件数超过 %d 个的上限，此文件未检查", in.lim.MaxFiles))
+		return nil
+	}
+	tmp, err := os.CreateTemp(in.opts.TempDir, "shoubao-*")
+	if err != nil {
+		return fmt.Errorf("inspect: create scratch file: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	hash := sha256.New()
+	size, err := spool(ctx, tmp, hash, body)
+	if err != nil {
+		return err
+	}
+	n.Size, n.SHA256 = size, hex.EncodeToString(hash.Sum(nil))
+	if extra != nil {
+		n.Findings = append(n.Findings, extra()...)
+	}
+	return in.analyse(ctx, n, tmp, depth, archDepth)
+}
+
+// analyse sets the kind of the file held by f (already hashed into n),
+// expands archives and embedded messages, runs the video and table parsers,
+// and hands the bytes to the FileSink.
+func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, archDepth int) error {
+	if n.Findings == nil {
+		n.Findings = []finding.Finding{}
+	}
+	res := filekind.Detect(f, n.Size, n.Name)
+	n.Kind, n.Format = res.Kind, res.Format
+	if res.Mismatch != "" {
+		n.Findings = append(n.Findings, finding.New("extension_mismatch",
+			"文件 %s 的扩展名表示 %s，但内容是 %s，按内容处理", n.Name, res.Mismatch, res.Format))
+	}
+	if res.Encrypted {
+		n.Findings = append(n.Findings, finding.New("file_encrypted", "文件 %s 设有密码，无法读取内容", n.Name))
+	}
+	if n.Size == 0 {
+		n.Findings = append(n.Findings, finding.New("empty_file", "文件 %s 是空的（0 字节）", n.Name))
+	}
+	switch {
+	case n.ContentType == "application/ms-tnef" || strings.EqualFold(n.Name, "winmail.dat"):
+		n.Findings = append(n.Findings, finding.New("unsupported_container",
+			"附件 %s 是 Outlook 的 TNEF 封装（winmail.dat），其中的文件无法读取；请对方改用 HTML 或纯文本格式重新发送", n.Name))
+	case res.Format == "outlook-msg":
+		n.Findings = append(n.Findings, finding.New("unsupported_container",
+			"附件 %s 是 Outlook 邮件文件（.msg），其中的附件无法读取；请对方直接发送附件", n.Name))
+	}
+	switch n.Kind {
+	case filekind.Message:
+		if err := in.embeddedMessage(ctx, n, f, depth); err != nil {
+			return err
+		}
+	case filekind.Archive:
+		if err := in.archive(ctx, n, f, res.Format, depth, archDepth); err != nil {
+			return err
+		}
+	case filekind.Report, filekind.StatsTable, filekind.RecommendTable, filekind.Other:
+		if err := in.tables(ctx, n, f, res); err != nil {
+			return err
+		}
+	case filekind.Video:
+		info, fl := video.ProbeFile(ctx, f.Name(), video.Options{FFprobe: in.opts.FFprobe})
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n.Video = info
+		n.Findings = append(n.Findings, fl...)
+		n.Findings = append(n.Findings, video.CheckLimit(info, in.opts.VideoLimitSeconds)...)
+	}
+	if in.opts.Files != nil && n.Kind != filekind.Message {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("inspect: rewind scratch file: %w", err)
+		}
+		if err := in.opts.Files.PutFile(ctx, n.SHA256, n.Size, io.LimitReader(f, n.Size)); err != nil {
+			return fmt.Errorf("inspect: store file %s: %w", n.SHA256, err)
+		}
+	}
+	return nil
+}
+
+// tableFormats are the formats parsers/sheets reads.
+var tableFormats = map[string]bool{"xlsx": true, "xls": true, "et": true, "docx": true}
+
+// tables runs the table parser on spreadsheets and Word documents. A table
+// it recognises decides the kind, except that a document whose name says it
+// is a report (总结, 报告) stays a report, with the table attached.
+func (in *inspector) tables(ctx context.Context, n *Node, f *os.File, res filekind.Result) error {
+	if !tableFormats[res.Format] || res.Encrypted {
+		return nil
+	}
+	r, fl := sheets.ParseFile(ctx, f.Name(), n.Name, sheets.Options{})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if r != nil {
+		n.Stats, n.Recommend = r.Stats, r.Recommend
+		if r.Kind != "" && res.Keyword != filekind.Report {
+			n.Kind = r.Kind
+		}
+	}
+	// A report that holds no table is no news; a spreadsheet or a table
+	// that cannot be read is.
+	if res.Family == filekind.FamilySpreadsheet || n.Kind == filekind.StatsTable || n.Kind == filekind.RecommendTable {
+		n.Findings = append(n.Findings, fl...)
+	}
+	return nil
+}
+
+// embeddedMessage walks an .eml file found as an attachment or archive
+// member.
+func (in *inspector) embeddedMessage(ctx context.Context, n *Node, f *os.File, depth int) error {
+	if depth >= in.lim.MaxDepth {
+		n.Findings = append(n.Findings, finding.New("too_deep", "嵌套超过 %d 层，邮件 %s 未展开", in.lim.MaxDepth, n.Name))
+		return nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("inspect: rewind scratch file: %w", err)
+	}
+	sub, err := in.message(ctx, io.LimitReader(f, n.Size), depth)
+	if err != nil {
+		return err
+	}
+	n.Message, n.Parts = sub.Message, sub.Parts
+	n.Findings = append(n.Findings, sub.Findings...)
+	return nil
+}
+
+// spool copies body into dst while hashing, failing on ctx or a write error.
+// Reads are gathered into large writes: decoders hand out a few KiB at a time.
+func spool(ctx context.Context, dst io.Writer, hash io.Writer, body io.Reader) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		k, rerr := io.ReadFull(body, buf)
+		if k > 0 {
+			hash.Write(buf[:k])
+			if _, err := dst.Write(buf[:k]); err != nil {
+				return n, fmt.Errorf("inspect: write scratch file: %w", err)
+			}
+			n += int64(k)
+		}
+		switch rerr {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			return n, nil
+		default:
+			return n, rerr
+		}
+	}
+}
+
+// copyCtx copies r to w, failing once ctx is done.
+func copyCtx(ctx context.Context, w io.Writer, r io.Reader) (int64, error) {
+	return io.Copy(w, &ctxReader{ctx: ctx, r: r})
+}

@@ -1,0 +1,332 @@
+package sheets
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/shoubao/shoubao/parsers/docx"
+	"github.com/shoubao/shoubao/parsers/finding"
+	"github.com/shoubao/shoubao/parsers/sheets/internal/xls"
+)
+
+// Magic numbers.
+var (
+	magicZip = []byte("PK\x03\x04")
+	magicCFB = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+)
+
+// Format names, as used in messages.
+const (
+	formatXLSX = "xlsx"
+	formatXLS  = "xls"
+	formatDOCX = "docx"
+)
+
+// load reads every table of the file at path into grids.
+func load(ctx context.Context, path, name string, opts Options) (grids []*grid, fl finding.List) {
+	defer func() {
+		if p := recover(); p != nil {
+			grids = nil
+			fl.Add(CodeManualReview, "读取表格时出错（%v），需人工核查", p)
+		}
+	}()
+	f, err := os.Open(path)
+	if err != nil {
+		fl.Add(CodeManualReview, "无法打开文件，需人工核查（%v）", err)
+		return nil, fl
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		fl.Add(CodeManualReview, "无法读取文件，需人工核查（%v）", err)
+		return nil, fl
+	}
+	if st.Size() > opts.MaxFileBytes {
+		fl.Add(CodeManualReview, "文件过大（%d 字节，上限 %d 字节），未自动读取，需人工核查", st.Size(), opts.MaxFileBytes)
+		return nil, fl
+	}
+	if st.Size() == 0 {
+		fl.Add(CodeManualReview, "文件为空（0 字节），需人工核查")
+		return nil, fl
+	}
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	ext := strings.ToLower(filepath.Ext(name))
+
+	switch {
+	case bytes.HasPrefix(head, magicZip):
+		switch zipKind(f, st.Size(), ext) {
+		case formatXLSX:
+			return loadXLSX(ctx, f, opts)
+		case formatDOCX:
+			return loadDOCX(ctx, f, st.Size(), opts)
+		}
+		fl.Add(CodeManualReview, "文件是压缩包格式，但不是 Excel（.xlsx）或 Word（.docx）文件，需人工核查")
+		return nil, fl
+	case bytes.HasPrefix(head, magicCFB):
+		return loadXLS(ctx, f, ext, opts)
+	}
+	switch ext {
+	case ".doc", ".wps":
+		fl.Add(CodeManualReview, "旧版 Word 文件（%s）无法自动读取表格，需人工核查", ext)
+	case ".xls", ".et", ".xlsx", ".xlsm", ".docx":
+		fl.Add(CodeManualReview, "文件扩展名为 %s，但内容不是该格式（可能是网页或文本另存），需人工核查", ext)
+	default:
+		fl.Add(CodeManualReview, "无法识别的文件格式，需人工核查")
+	}
+	return nil, fl
+}
+
+// zipKind tells a workbook from a Word document by the parts inside; the
+// file name's extension decides only when the parts do not.
+func zipKind(r io.ReaderAt, size int64, ext string) string {
+	zr, err := zip.NewReader(r, size)
+	if err == nil {
+		for _, f := range zr.File {
+			switch {
+			case strings.HasPrefix(f.Name, "xl/"):
+				return formatXLSX
+			case strings.HasPrefix(f.Name, "word/"):
+				return formatDOCX
+			}
+		}
+	}
+	switch ext {
+	case ".xlsx", ".xlsm", ".et":
+		return formatXLSX
+	case ".docx":
+		return formatDOCX
+	}
+	return ""
+}
+
+// loadXLSX reads every sheet of an .xlsx/.xlsm workbook, streaming rows.
+func loadXLSX(ctx context.Context, f *os.File, opts Options) ([]*grid, finding.List) {
+	var fl finding.List
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		fl.Add(CodeManualReview, "无法读取文件，需人工核查（%v）", err)
+		return nil, fl
+	}
+	xmlLimit := min(opts.MaxUncompressedBytes, 16<<20)
+	wb, err := excelize.OpenReader(f, excelize.Options{
+		UnzipSizeLimit:    opts.MaxUncompressedBytes,
+		UnzipXMLSizeLimit: xmlLimit,
+	})
+	if err != nil {
+		switch {
+		case errors.Is(err, excelize.ErrWorkbookFileFormat), errors.Is(err, zip.ErrFormat):
+			fl.Add(CodeManualReview, "Excel 文件已损坏，无法读取，需人工核查（%v）", err)
+		case strings.Contains(err.Error(), "unzip size exceeds"):
+			// QUIRK: excelize v2.11.0 has no sentinel for its unzip limit.
+			fl.Add(CodeManualReview, "Excel 文件解压后过大，未自动读取，需人工核查（%v）", err)
+		default:
+			fl.Add(CodeManualReview, "无法读取 Excel 文件，需人工核查（%v）", err)
+		}
+		return nil, fl
+	}
+	defer wb.Close()
+	budget := opts.MaxCells
+	var grids []*grid
+	for _, name := range wb.GetSheetList() {
+		if ctx.Err() != nil {
+			return grids, fl
+		}
+		visible, _ := wb.GetSheetVisible(name)
+		g := &grid{name: name, hidden: !visible}
+		rows, err := wb.Rows(name)
+		if err != nil {
+			fl.Add(CodeManualReview, "无法读取工作表“%s”，需人工核查（%v）", name, err)
+			continue
+		}
+		truncated := false
+		for rows.Next() {
+			if len(g.rows)%1024 == 0 && ctx.Err() != nil {
+				break
+			}
+			if len(g.rows) >= opts.MaxRows {
+				truncated = true
+				break
+			}
+			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
+			if err != nil {
+				fl.Add(CodeManualReview, "工作表“%s”第 %d 行无法读取（%v）", name, len(g.rows)+1, err)
+				break
+			}
+			if len(cols) > budget {
+				truncated = true
+				break
+			}
+			budget -= len(cols)
+			g.rows = append(g.rows, cols)
+		}
+		rows.Close()
+		if truncated {
+			fl.Add(CodeTruncated, "工作表“%s”过大，只读取了前 %d 行", name, len(g.rows))
+		}
+		if len(g.rows) <= maxMergeRows {
+			if mcs, err := wb.GetMergeCells(name); err == nil {
+				var areas []area
+				for _, mc := range mcs {
+					c0, r0, err1 := excelize.CellNameToCoordinates(mc.GetStartAxis())
+					c1, r1, err2 := excelize.CellNameToCoordinates(mc.GetEndAxis())
+					if err1 == nil && err2 == nil {
+						areas = append(areas, area{r0 - 1, c0 - 1, r1 - 1, c1 - 1})
+					}
+				}
+				g.addMerges(areas)
+			}
+		}
+		grids = append(grids, g)
+	}
+	return grids, fl
+}
+
+// maxMergeRows: merged areas are read only for sheets up to this many rows,
+// because excelize loads the whole sheet to list them.
+const maxMergeRows = 20_000
+
+// loadXLS reads a BIFF8 workbook (.xls, and WPS .et, which is the same
+// compound file format).
+func loadXLS(ctx context.Context, f *os.File, ext string, opts Options) ([]*grid, finding.List) {
+	var fl finding.List
+	sheets, err := xls.Read(ctx, f, xls.Limits{
+		MaxStreamBytes: opts.MaxUncompressedBytes,
+		MaxCells:       opts.MaxCells,
+		MaxRows:        opts.MaxRows,
+	})
+	switch {
+	case err == nil:
+	case errors.Is(err, xls.ErrWordDocument) || (errors.Is(err, xls.ErrNoWorkbook) && (ext == ".doc" || ext == ".wps")):
+		fl.Add(CodeManualReview, "旧版 Word 文件（.doc/.wps）无法自动读取表格，需人工核查")
+		return nil, fl
+	case errors.Is(err, xls.ErrEncrypted):
+		fl.Add(CodeManualReview, "文件设置了密码，无法读取，需人工核查")
+		return nil, fl
+	case errors.Is(err, xls.ErrVersion):
+		fl.Add(CodeManualReview, "Excel 95 或更早版本的文件无法自动读取，需人工核查")
+		return nil, fl
+	case errors.Is(err, xls.ErrTooLarge):
+		fl.Add(CodeManualReview, "Excel 文件过大，未自动读取，需人工核查")
+		return nil, fl
+	case ctx.Err() != nil:
+		return nil, fl
+	default:
+		fl.Add(CodeManualReview, "无法读取 Excel（.xls）文件，需人工核查（%v）", err)
+		return nil, fl
+	}
+	var grids []*grid
+	for _, s := range sheets {
+		g := &grid{name: s.Name, hidden: s.Hidden, rows: s.Rows}
+		areas := make([]area, 0, len(s.Merges))
+		for _, m := range s.Merges {
+			areas = append(areas, area{m.FirstRow, m.FirstCol, m.LastRow, m.LastCol})
+		}
+		g.addMerges(areas)
+		if s.Truncated {
+			fl.Add(CodeTruncated, "工作表“%s”过大或已损坏，只读取了部分内容", s.Name)
+		}
+		grids = append(grids, g)
+	}
+	return grids, fl
+}
+
+// loadDOCX reads the tables of a Word document: one grid per table, with
+// the paragraphs before it (title, "部门/地方（盖章）：…") as one-cell
+// rows and the paragraphs after the last table appended to it.
+func loadDOCX(ctx context.Context, f *os.File, size int64, opts Options) ([]*grid, finding.List) {
+	var fl finding.List
+	doc, dfl, err := docx.Read(ctx, f, size, docx.Options{MaxBytes: opts.MaxUncompressedBytes})
+	if err != nil {
+		if ctx.Err() == nil {
+			fl.Add(CodeManualReview, "无法读取 Word 文件，需人工核查（%v）", err)
+		}
+		return nil, fl
+	}
+	for _, d := range dfl {
+		if d.Code == docx.CodeUnreadable {
+			fl.Add(CodeManualReview, "%s，需人工核查", d.Message)
+			return nil, fl
+		}
+		fl = append(fl, d)
+	}
+	var grids []*grid
+	var pending [][]string
+	cells := 0
+	for _, b := range doc.Blocks {
+		if b.Table == nil {
+			if t := strings.TrimSpace(b.Paragraph); t != "" {
+				pending = append(pending, []string{t})
+			}
+			continue
+		}
+		g := &grid{name: fmt.Sprintf("表格 %d", len(grids)+1)}
+		g.rows = append(g.rows, pending...)
+		pending = nil
+		areas := tableRows(g, b.Table)
+		for _, r := range g.rows {
+			cells += len(r)
+		}
+		if cells > opts.MaxCells || len(g.rows) > opts.MaxRows {
+			fl.Add(CodeTruncated, "Word 文件中的表格过大，只读取了前面部分")
+			break
+		}
+		g.addMerges(areas)
+		grids = append(grids, g)
+	}
+	if len(grids) > 0 {
+		last := grids[len(grids)-1]
+		last.rows = append(last.rows, pending...)
+	}
+	return grids, fl
+}
+
+// tableRows appends a Word table's rows to g by grid column, and returns
+// its merged areas: gridSpan across, vMerge down.
+func tableRows(g *grid, t *docx.Table) []area {
+	base := len(g.rows)
+	var areas []area
+	open := map[int]int{} // grid column → index in areas of the vertical merge there
+	for i, row := range t.Rows {
+		r := base + i
+		var line []string
+		col := 0
+		for _, c := range row {
+			span := max(c.GridSpan, 1)
+			if col+span > docx.MaxGridColumns {
+				break
+			}
+			for len(line) < col+span {
+				line = append(line, "")
+			}
+			switch c.VMerge {
+			case "continue":
+				if a, ok := open[col]; ok {
+					areas[a].r1 = r
+				}
+			case "restart":
+				areas = append(areas, area{r, col, r, col + span - 1})
+				open[col] = len(areas) - 1
+				line[col] = c.Text
+			default:
+				delete(open, col)
+				line[col] = c.Text
+				if span > 1 {
+					areas = append(areas, area{r, col, r, col + span - 1})
+				}
+			}
+			col += span
+		}
+		g.rows = append(g.rows, line)
+	}
+	return areas
+}

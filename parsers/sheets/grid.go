@@ -1,0 +1,82 @@
+package sheets
+
+// grid is one table as read from any format: a sheet of a workbook, or a
+// Word table with the paragraphs before it as one-cell rows.
+type grid struct {
+	// name is the sheet name, or "表格 N" for the N-th Word table.
+	name   string
+	hidden bool
+	// rows hold cell texts; cells covered by a merged area are "".
+	rows [][]string
+	// covered maps a covered cell to its merged area's top-left cell.
+	covered map[cellRef]cellRef
+	// coverWidth is, per row, one past the last covered column.
+	coverWidth map[int]int
+}
+
+type cellRef struct{ row, col int }
+
+// area is a merged area, inclusive.
+type area struct{ r0, c0, r1, c1 int }
+
+// maxCovered bounds the covered-cell map of one grid.
+const maxCovered = 200_000
+
+// addMerges records merged areas; areas outside the grid are clipped.
+func (g *grid) addMerges(areas []area) {
+	for _, a := range areas {
+		if a.r0 < 0 || a.c0 < 0 || a.r1 < a.r0 || a.c1 < a.c0 || a.r0 >= len(g.rows) {
+			continue
+		}
+		a.r1 = min(a.r1, len(g.rows)-1)
+		if (a.r1-a.r0+1)*(a.c1-a.c0+1) > maxCovered {
+			continue
+		}
+		if g.covered == nil {
+			g.covered = map[cellRef]cellRef{}
+			g.coverWidth = map[int]int{}
+		}
+		for r := a.r0; r <= a.r1; r++ {
+			for c := a.c0; c <= a.c1; c++ {
+				if (r != a.r0 || c != a.c0) && len(g.covered) < maxCovered {
+					g.covered[cellRef{r, c}] = cellRef{a.r0, a.c0}
+					g.coverWidth[r] = max(g.coverWidth[r], c+1)
+				}
+			}
+		}
+	}
+}
+
+// cell returns the text at (r, c), "" when absent.
+func (g *grid) cell(r, c int) string {
+	if r < 0 || r >= len(g.rows) || c < 0 || c >= len(g.rows[r]) {
+		return ""
+	}
+	return g.rows[r][c]
+}
+
+// label returns the text shown at (r, c): a covered cell shows its merged
+// area's text. Use it for labels, never for values (a merged value would
+// count twice).
+func (g *grid) label(r, c int) string {
+	if o, ok := g.covered[cellRef{r, c}]; ok {
+		return g.cell(o.row, o.col)
+	}
+	return g.cell(r, c)
+}
+
+// isCovered reports whether (r, c) lies inside a merged area, not at its
+// top-left.
+func (g *grid) isCovered(r, c int) bool {
+	_, ok := g.covered[cellRef{r, c}]
+	return ok
+}
+
+// width returns the number of columns of row r, counting covered cells.
+func (g *grid) width(r int) int {
+	w := 0
+	if r >= 0 && r < len(g.rows) {
+		w = len(g.rows[r])
+	}
+	return max(w, g.coverWidth[r])
+}

@@ -1,0 +1,85 @@
+package sheets
+
+import (
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// fold returns s in NFKC form (full-width letters, digits, brackets and
+// colons become half-width) without white space.
+func fold(s string) string {
+	s = norm.NFKC.String(s)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
+
+// labelKey reduces a row label to what identifies it: folded, bracketed
+// parts ("（单位：万元）", "(如：…)") and unit suffixes removed, leading
+// numbering ("一、", "1.", "(三)") and punctuation dropped.
+func labelKey(s string) string {
+	s = dropBrackets(fold(s))
+	s = strings.TrimLeftFunc(s, func(r rune) bool {
+		return unicode.IsDigit(r) || strings.ContainsRune("一二三四五六七八九十、.:", r)
+	})
+	for _, suffix := range []string{"单位:万元", "单位:人次", "单位:个", "万元", "人次"} {
+		s = strings.TrimSuffix(s, suffix)
+	}
+	s = strings.TrimPrefix(s, "其中:")
+	return strings.Map(func(r rune) rune {
+		if unicode.IsPunct(r) || unicode.IsSymbol(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// dropBrackets removes bracketed segments, nested or not; an unclosed
+// bracket drops the rest of the text.
+func dropBrackets(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(', '[', '{', '【', '〔', '<', '《':
+			depth++
+			continue
+		case ')', ']', '}', '】', '〕', '>', '》':
+			if depth > 0 {
+				depth--
+			}
+			continue
+		}
+		if depth == 0 {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// hasHan reports whether s holds a Chinese character.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanCell trims a cell's text and normalises its line ends, keeping the
+// lines of a multi-line cell.
+func cleanCell(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimFunc(l, unicode.IsSpace)
+	}
+	return strings.TrimFunc(strings.Join(lines, "\n"), unicode.IsSpace)
+}

@@ -1,0 +1,326 @@
+package sheets
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shoubao/shoubao/parsers/finding"
+)
+
+// Column names of the two recommendation list templates: 2026 (ten
+// columns) and 2024 (序号 推荐活动 举办单位 推荐单位).
+const (
+	colSeq         = "序号"
+	colName        = "活动名称"
+	colActivity    = "推荐活动"
+	colIntro       = "活动内容简介"
+	colTime        = "举办时间"
+	colPlace       = "举办地点"
+	colUndertaker  = "承办单位"
+	colHost        = "举办单位"
+	colBase        = "依托基地"
+	colRecommender = "推荐单位"
+	colContact     = "联系人"
+	colPhone       = "联系电话"
+)
+
+// optionalColumns may be left blank in a data row.
+var optionalColumns = map[string]bool{colSeq: true, colBase: true}
+
+// columnAliases maps folded header texts to the template's column names.
+var columnAliases = map[string]string{
+	"序号": colSeq, "编号": colSeq, "序": colSeq, "no": colSeq, "no.": colSeq,
+	"活动名称": colName, "活动名": colName, "活动主题": colName, "特色活动名称": colName, "活动项目": colName,
+	"推荐活动": colActivity, "推荐活动名称": colActivity,
+	"活动内容简介": colIntro, "活动内容": colIntro, "内容简介": colIntro, "活动简介": colIntro, "主要内容": colIntro, "活动内容及简介": colIntro,
+	"举办时间": colTime, "活动时间": colTime, "时间": colTime, "开展时间": colTime,
+	"举办地点": colPlace, "活动地点": colPlace, "地点": colPlace, "开展地点": colPlace,
+	"承办单位": colUndertaker,
+	"举办单位": colHost, "主办单位": colHost, "组织单位": colHost,
+	"依托基地": colBase, "依托科普基地": colBase, "依托单位": colBase,
+	"推荐单位": colRecommender, "推荐部门": colRecommender,
+	"联系人": colContact, "联系人姓名": colContact, "负责人": colContact,
+	"联系电话": colPhone, "电话": colPhone, "联系方式": colPhone, "手机": colPhone, "手机号码": colPhone, "联系电话手机": colPhone,
+}
+
+// columnName returns the template column a header text names, or "".
+func columnName(text string) string {
+	f := dropBrackets(fold(text))
+	f = strings.Trim(f, ":*")
+	if c, ok := columnAliases[f]; ok {
+		return c
+	}
+	if len([]rune(f)) > 12 {
+		return ""
+	}
+	switch {
+	case strings.Contains(f, "电话") || strings.Contains(f, "手机"):
+		return colPhone
+	case strings.Contains(f, "联系人"):
+		return colContact
+	case strings.Contains(f, "推荐单位"):
+		return colRecommender
+	case strings.Contains(f, "依托"):
+		return colBase
+	case strings.Contains(f, "承办"):
+		return colUndertaker
+	case strings.Contains(f, "简介") || strings.Contains(f, "内容"):
+		return colIntro
+	case strings.Contains(f, "活动名称"):
+		return colName
+	}
+	return ""
+}
+
+// headerRow is a recognised header: column index → column name.
+type headerRow struct {
+	row   int
+	cols  map[int]string
+	names []string       // in column order
+	roles int            // template columns recognised
+	texts map[int]string // the header cells' texts, spaces removed
+}
+
+// repeatedAt reports whether row r repeats the header, as printed tables
+// do on each page: at least three of its cells are the header's texts.
+func (h *headerRow) repeatedAt(g *grid, r int) bool {
+	same := 0
+	for c := range h.cols {
+		t := strings.Join(strings.Fields(g.cell(r, c)), "")
+		if t != "" && t == h.texts[c] {
+			same++
+		}
+	}
+	return same >= 3 || same == len(h.cols)
+}
+
+// findHeader returns the first row of g that names at least three
+// template columns, one of them the activity's name.
+func findHeader(g *grid) *headerRow {
+	for r := range g.rows {
+		if h := headerAt(g, r); h != nil {
+			return h
+		}
+	}
+	return nil
+}
+
+func headerAt(g *grid, r int) *headerRow {
+	w := g.width(r)
+	if w < 3 {
+		return nil
+	}
+	h := &headerRow{row: r, cols: map[int]string{}, texts: map[int]string{}}
+	seen := map[string]bool{}
+	named := false
+	for c := range w {
+		if g.isCovered(r, c) {
+			continue
+		}
+		t := cleanCell(g.cell(r, c))
+		if t == "" {
+			continue
+		}
+		name := columnName(t)
+		if name == "" || seen[name] {
+			// An extra column, kept under its own (cleaned) name.
+			name = strings.Join(strings.Fields(t), "")
+			if seen[name] {
+				name = fmt.Sprintf("%s(%d)", name, c+1)
+			}
+		} else {
+			h.roles++
+			named = named || name == colName || name == colActivity
+		}
+		seen[name] = true
+		h.cols[c] = name
+		h.texts[c] = strings.Join(strings.Fields(t), "")
+		h.names = append(h.names, name)
+	}
+	if h.roles < 3 || !named {
+		return nil
+	}
+	return h
+}
+
+// recommendRead is the recommendation list read from one grid.
+type recommendRead struct {
+	rec *Recommend
+	fl  finding.List
+}
+
+// readRecommend reads the recommendation list of g, or returns nil when g
+// has no recommendation header.
+func readRecommend(g *grid) *recommendRead {
+	h := findHeader(g)
+	if h == nil {
+		return nil
+	}
+	res := &recommendRead{rec: &Recommend{Columns: h.names, Rows: []map[string]string{}}}
+	for r := h.row + 1; r < len(g.rows); r++ {
+		if h.repeatedAt(g, r) {
+			continue // the header repeated on a new printed page
+		}
+		row := map[string]string{}
+		filled := 0 // cells typed in this row, not only shown by a merge
+		for c, name := range h.cols {
+			t := cleanCell(g.label(r, c))
+			if t == "" {
+				continue
+			}
+			row[name] = t
+			if name != colSeq && !g.isCovered(r, c) {
+				filled++
+			}
+		}
+		if filled == 0 || isTitleOrNote(g, r, originCells(g, r)) {
+			continue
+		}
+		n := len(res.rec.Rows) + 1
+		where := fmt.Sprintf("推荐表第 %d 条（%s第 %d 行）", n, sheetLabel(g), r+1)
+		var missing []string
+		for _, name := range h.names {
+			if _, known := templateColumns[name]; !known || optionalColumns[name] {
+				continue
+			}
+			if row[name] == "" {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			res.fl.Add("recommend_missing_value", "%s缺少“%s”", where, strings.Join(missing, "”“"))
+		}
+		if t, ok := row[colTime]; ok {
+			row[colTime] = serialDate(t)
+		}
+		if p := row[colPhone]; p != "" {
+			row[colPhone] = plainNumber(p)
+			if why := checkPhones(row[colPhone]); why != "" {
+				res.fl.Add("recommend_phone_invalid", "%s的联系电话“%s”%s", where, row[colPhone], why)
+			}
+		}
+		res.rec.Rows = append(res.rec.Rows, row)
+	}
+	if len(res.rec.Rows) == 0 {
+		res.fl.Add("recommend_empty", "推荐表只有表头，没有填写活动")
+	}
+	return res
+}
+
+// templateColumns is the set of template column names.
+var templateColumns = func() map[string]bool {
+	m := map[string]bool{}
+	for _, v := range columnAliases {
+		m[v] = true
+	}
+	return m
+}()
+
+func sheetLabel(g *grid) string {
+	if strings.HasPrefix(g.name, "表格") {
+		return "Word " + g.name + " "
+	}
+	return "工作表“" + g.name + "”"
+}
+
+// originCells counts the non-empty cells of row r that are not covered by
+// a merge: a note merged across the whole row counts once.
+func originCells(g *grid, r int) int {
+	n := 0
+	if r >= 0 && r < len(g.rows) {
+		for c, t := range g.rows[r] {
+			if strings.TrimSpace(t) != "" && !g.isCovered(r, c) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// isTitleOrNote reports rows inside the list that are not activities: a
+// note ("注：…", "填表人：…"), or a title line repeated on a new page.
+func isTitleOrNote(g *grid, r, filled int) bool {
+	if filled > 2 {
+		return false
+	}
+	var first string
+	for c := range g.width(r) {
+		if t := cleanCell(g.label(r, c)); t != "" {
+			first = t
+			break
+		}
+	}
+	f := fold(first)
+	for _, p := range notePrefixes {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return strings.Contains(f, "推荐表") || strings.Contains(f, "推荐清单") || strings.Contains(f, "一览表")
+}
+
+// plainNumber turns a number stored as a cell value ("13835675002",
+// "1.3835675002e+10") back into its digits.
+func plainNumber(s string) string {
+	if strings.ContainsAny(s, "eE.") {
+		if v, err := strconv.ParseFloat(s, 64); err == nil && v == math.Trunc(v) && v > 0 && v < 1e15 {
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
+	}
+	return s
+}
+
+// serialDate turns a spreadsheet date serial (a date cell read as its
+// number) into "2006-01-02"; other texts are returned as they are.
+func serialDate(s string) string {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 30000 || v > 80000 {
+		return s
+	}
+	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+	return epoch.Add(time.Duration(math.Round(v*86400)) * time.Second).Format("2006-01-02")
+}
+
+var (
+	phoneSplit = regexp.MustCompile(`[/、,，;；\n]+|\s{2,}|或`)
+	phoneJunk  = strings.NewReplacer("-", "", "－", "", "—", "", "–", "", " ", "", "　", "", "(", "", ")", "", "（", "", "）", "")
+	mobile     = regexp.MustCompile(`^1[3-9]\d{9}$`)
+	landline   = regexp.MustCompile(`^0\d{9,11}$`)
+	service    = regexp.MustCompile(`^[48]00\d{7}$`)
+	extension  = regexp.MustCompile(`(转|分机|ext\.?)\d{1,6}$`)
+	noAreaCode = regexp.MustCompile(`^\d{7,8}$`)
+	lostZero   = regexp.MustCompile(`^[1-9]\d{9,10}$`)
+)
+
+// checkPhones validates the numbers in a phone cell (mobile numbers, and
+// landlines with their area code); it returns "" when all are valid, else
+// why not, in Chinese.
+func checkPhones(s string) string {
+	for _, part := range phoneSplit.Split(s, -1) {
+		p := fold(part)
+		p = strings.TrimPrefix(p, "+86")
+		p = strings.TrimPrefix(p, "86-")
+		for _, label := range []string{"手机:", "电话:", "座机:", "办公:", "手机", "电话", "座机"} {
+			p = strings.TrimPrefix(p, label)
+		}
+		p = extension.ReplaceAllString(p, "")
+		p = phoneJunk.Replace(p)
+		if p == "" {
+			continue
+		}
+		switch {
+		case mobile.MatchString(p), landline.MatchString(p), service.MatchString(p):
+		case noAreaCode.MatchString(p):
+			return "缺少区号"
+		case lostZero.MatchString(p):
+			return "不是有效号码（如是座机，可能丢失了区号前的 0）"
+		default:
+			return "不是有效的手机或座机号码"
+		}
+	}
+	return ""
+}

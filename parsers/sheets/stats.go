@@ -1,0 +1,348 @@
+package sheets
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shoubao/shoubao/parsers/finding"
+)
+
+// minStatsFields is how many template fields a grid must name to be taken
+// for a statistics table.
+const minStatsFields = 4
+
+// A statistics table starts within maxStatsLead rows of its sheet's top and
+// has no gap of more than maxStatsTrail rows between fields.
+const (
+	maxStatsLead  = 200
+	maxStatsTrail = 50
+)
+
+// statsRead is the statistics table read from one grid.
+type statsRead struct {
+	stats   *Stats
+	matched int // template fields found
+	filled  int // of which holding a value
+	fl      finding.List
+}
+
+// carry is a group label that continues into the rows below it (a merged
+// cell, or an unmerged layout leaving the column blank).
+type carry struct {
+	group int
+	col   int
+}
+
+// readStats reads the statistics table of g.
+func readStats(g *grid, m *matcher) *statsRead {
+	st := &Stats{Fields: map[string]Value{}, UnknownRows: []string{}}
+	res := &statsRead{stats: st}
+	found := make([]bool, len(templateFields))
+	var unknown []unknownRow
+	first, last := -1, -1
+	cur := carry{group: -1}
+
+	for r := range g.rows {
+		// A statistics table is short: give up on a long sheet that names
+		// no field early on, and stop well after the last field.
+		if first < 0 && r >= maxStatsLead || first >= 0 && r > last+maxStatsTrail {
+			break
+		}
+		cells := rowCells(g, r)
+		if len(cells) == 0 {
+			continue
+		}
+		if st.Unit == "" {
+			if u, ok := unitFromRow(cells); ok {
+				st.Unit = u
+				continue
+			}
+		}
+		group, groupCol := -1, -1
+		for _, c := range cells {
+			if c.isValue {
+				continue
+			}
+			if gi, gs := m.bestGroup(c.key); gi >= 0 {
+				if _, fs := m.bestField(c.key, -1); fs < gs {
+					group, groupCol = gi, c.col
+				}
+				break
+			}
+		}
+		if group < 0 && cur.group >= 0 && leftBlank(cells, cur.col) {
+			group, groupCol = cur.group, cur.col
+		}
+		// The field label: the best-scoring label cell right of the group.
+		fi, fcol, fscore := -1, -1, 0.0
+		for _, c := range cells {
+			if c.isValue || c.col <= groupCol || (groupCol >= 0 && c.key == labelKey(g.label(r, groupCol))) {
+				continue
+			}
+			scope := -1
+			if group >= 0 {
+				scope = group
+			}
+			if i, s := m.bestField(c.key, scope); i >= 0 && s > fscore {
+				fi, fcol, fscore = i, c.col, s
+			}
+		}
+		if group >= 0 {
+			cur = carry{group: group, col: groupCol}
+		} else {
+			cur = carry{group: -1}
+		}
+		if fi < 0 {
+			groupOnly := group >= 0 && onlyLabel(cells, groupCol)
+			if groupOnly && !hasValueAfter(g, r, cells) {
+				continue // a group's own row above its sub-rows
+			}
+			if hasLabel(cells) && !isNote(cells) {
+				unknown = append(unknown, unknownRow{row: r, text: labelsOf(cells), hasValue: hasValueAfter(g, r, cells)})
+			}
+			continue
+		}
+		if first < 0 {
+			first = r
+		}
+		last = r
+		f := templateFields[fi]
+		raw := valueRight(g, r, fcol)
+		if found[fi] {
+			if prev := st.Fields[f.Label]; prev.Raw != "" || raw == "" {
+				if raw != "" && raw != prev.Raw {
+					res.fl.Add("stats_field_duplicate", "统计表中“%s”出现了不止一次，已取第一处的值（%s）", f.Label, prev.Raw)
+				}
+				continue
+			}
+		}
+		found[fi] = true
+		v, ok := parseValue(raw, f.Unit)
+		if !ok {
+			res.fl.Add("stats_value_unreadable", "统计表“%s”的值“%s”无法识别为数字", f.Label, raw)
+		}
+		st.Fields[f.Label] = Value{Value: v, Raw: raw}
+	}
+
+	for i := range found {
+		if found[i] {
+			res.matched++
+			if v := st.Fields[templateFields[i].Label]; v.Value != nil {
+				res.filled++
+			}
+		}
+	}
+	for _, u := range unknown {
+		if first >= 0 && (u.row > first && u.row < last || u.row > last && u.row <= last+3 && u.hasValue) {
+			st.UnknownRows = append(st.UnknownRows, u.text)
+		}
+	}
+	if res.matched < minStatsFields {
+		return res
+	}
+	var missing []string
+	for i, f := range templateFields {
+		if !found[i] {
+			missing = append(missing, f.Label)
+		}
+	}
+	if len(missing) > 0 {
+		res.fl.Add("stats_field_missing", "统计表缺少以下项目：%s", strings.Join(missing, "、"))
+	}
+	if st.Unit == "" {
+		res.fl.Add("stats_unit_missing", "统计表未填写“部门/地方（盖章）”")
+	}
+	if res.filled == 0 {
+		res.fl.Add("stats_empty", "统计表各项均未填写数字")
+	}
+	return res
+}
+
+type unknownRow struct {
+	row      int
+	text     string
+	hasValue bool
+}
+
+// rowCell is one non-empty cell of a row, as a label sees it.
+type rowCell struct {
+	col     int
+	text    string
+	key     string
+	isValue bool // reads as a number or as "not filled"
+}
+
+func rowCells(g *grid, r int) []rowCell {
+	var out []rowCell
+	w := g.width(r)
+	for c := range w {
+		t := cleanCell(g.label(r, c))
+		if t == "" {
+			continue
+		}
+		_, isValue := parseValue(t, "")
+		key := labelKey(t)
+		if key == "" || !hasHan(key) {
+			isValue = true
+		}
+		out = append(out, rowCell{col: c, text: t, key: key, isValue: isValue})
+	}
+	return out
+}
+
+// leftBlank reports whether the row has nothing at or left of col and a
+// label right of it: a sub-row under a group label above.
+func leftBlank(cells []rowCell, col int) bool {
+	for _, c := range cells {
+		if c.col <= col {
+			return false
+		}
+	}
+	return hasLabel(cells)
+}
+
+// onlyLabel reports whether the row's only label is the one at col
+// (repeated across a merged area).
+func onlyLabel(cells []rowCell, col int) bool {
+	key := ""
+	for _, c := range cells {
+		if c.col == col {
+			key = c.key
+		}
+	}
+	for _, c := range cells {
+		if !c.isValue && c.key != key {
+			return false
+		}
+	}
+	return key != ""
+}
+
+func hasLabel(cells []rowCell) bool {
+	for _, c := range cells {
+		if !c.isValue {
+			return true
+		}
+	}
+	return false
+}
+
+// labelsOf joins the label texts of a row with " / ", dropping repeats
+// (a merged label shows in every cell it covers).
+func labelsOf(cells []rowCell) string {
+	var parts []string
+	for _, c := range cells {
+		t := strings.Join(strings.Fields(c.text), "")
+		if c.isValue || (len(parts) > 0 && parts[len(parts)-1] == t) {
+			continue
+		}
+		parts = append(parts, t)
+	}
+	return strings.Join(parts, " / ")
+}
+
+// hasValueAfter reports whether a row holds a value cell after its last
+// label.
+func hasValueAfter(g *grid, r int, cells []rowCell) bool {
+	lastLabel := -1
+	for _, c := range cells {
+		if !c.isValue {
+			lastLabel = c.col
+		}
+	}
+	for _, c := range cells {
+		if c.col > lastLabel && !g.isCovered(r, c.col) {
+			return true
+		}
+	}
+	return false
+}
+
+// valueRight returns the value typed right of the label at (r, col): the
+// first non-empty cell not covered by a merge, at most three columns
+// further right.
+func valueRight(g *grid, r, col int) string {
+	label := cleanCell(g.label(r, col))
+	for c := col + 1; c <= col+3; c++ {
+		if g.isCovered(r, c) {
+			continue
+		}
+		t := cleanCell(g.cell(r, c))
+		if t == "" || t == label {
+			continue
+		}
+		return t
+	}
+	return ""
+}
+
+// notePrefixes start lines that are not table rows: notes and signatures.
+var notePrefixes = []string{"注", "备注", "说明", "填表", "填报人", "审核", "联系人", "联系电话", "负责人", "单位负责人", "制表", "日期", "附件"}
+
+func isNote(cells []rowCell) bool {
+	f := fold(cells[0].text)
+	for _, p := range notePrefixes {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return strings.Contains(f, "统计表") || strings.Contains(f, "推荐表") || strings.Contains(f, "推荐清单")
+}
+
+// unitLine matches the reporting unit line: "部门/地方（盖章）：…",
+// "填报单位：…" and the like, after fold.
+var unitLine = regexp.MustCompile(`^(?:部门/地方|部门|地方|填报单位|报送单位|单位名称|单位)[^:]{0,8}:(.*)$`)
+
+// unitFromRow finds the reporting unit in a row; ok is true when the row
+// is the unit line even if the unit was left blank.
+func unitFromRow(cells []rowCell) (string, bool) {
+	for i, c := range cells {
+		f := fold(c.text)
+		if strings.Contains(f, "\n") {
+			f = strings.ReplaceAll(f, "\n", "")
+		}
+		m := unitLine.FindStringSubmatch(f)
+		if m == nil || !(strings.Contains(f, "盖章") || strings.HasPrefix(f, "填报") || strings.HasPrefix(f, "报送") || strings.HasPrefix(f, "部门")) {
+			continue
+		}
+		// Keep the unit as typed: take the text after the first colon of
+		// the original cell.
+		u := afterColon(c.text)
+		u = cutAt(u, "填表日期", "填报日期", "日期", "时间：", "时间:", "填表人", "联系人", "（盖章）", "(盖章)")
+		u = strings.Trim(strings.TrimSpace(u), "：:　 ")
+		if u == "" {
+			for _, n := range cells[i+1:] {
+				if t := strings.TrimSpace(n.text); t != "" && !strings.Contains(fold(t), "日期") {
+					u = t
+					break
+				}
+			}
+		}
+		return u, true
+	}
+	return "", false
+}
+
+func afterColon(s string) string {
+	i := strings.IndexAny(s, ":：")
+	if i < 0 {
+		return ""
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return s[i+size:]
+}
+
+// cutAt cuts s before the first of the markers.
+func cutAt(s string, markers ...string) string {
+	for _, m := range markers {
+		if i := strings.Index(s, m); i >= 0 {
+			s = s[:i]
+		}
+	}
+	// A long run of spaces separates the unit from what follows.
+	if i := strings.Index(s, "   "); i > 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,167 @@
+package sheets
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// notFilled are the texts people put in a cell to say "nothing here";
+// compared after fold.
+var notFilled = map[string]bool{
+	"": true, "无": true, "/": true, "\\": true, "-": true, "--": true, "—": true, "——": true,
+	"―": true, "–": true, "空": true, "暂无": true, "没有": true, "未填": true, "n/a": true, "na": true,
+	"×": true, "x": true, "/。": true,
+}
+
+// approxWords mark an estimate; they are dropped before reading the number.
+var (
+	approxPrefixes = []string{"大约", "大概", "约计", "共计", "合计", "总计", "累计", "约", "近", "共", "计", "达", "超过", "逾", "≈", "~"}
+	approxSuffixes = []string{"左右", "以上", "余", "多", "+"}
+	// unitSuffixes may follow the number; "元" and "万元" change the scale.
+	unitSuffixes = []string{"万人次", "人次", "万人", "万元", "元", "人", "次", "个", "家", "篇", "条", "场", "所", "项", "期", "座", "处", "名", "位", "批"}
+)
+
+var thousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?`)
+
+// parseValue reads a statistics value as typed into a row whose unit is
+// unit ("万元", "人次", …). It returns (nil, true) when the cell says
+// "not filled" and (nil, false) when the text is not a number.
+//
+// In a 万元 row a plain number is in 万元, while a number written with 万,
+// 亿 or 元 is read in yuan and converted: "3万" and "30000元" are both 3.
+// In other rows 万 multiplies: "3万" is 30000.
+func parseValue(raw, unit string) (*float64, bool) {
+	s := fold(raw)
+	if notFilled[s] {
+		return nil, true
+	}
+	scale, yuan := 1.0, false
+	for changed := true; changed; {
+		changed = false
+		for _, p := range approxPrefixes {
+			if t, ok := strings.CutPrefix(s, p); ok && t != "" {
+				s, changed = t, true
+			}
+		}
+		for _, p := range approxSuffixes {
+			if t, ok := strings.CutSuffix(s, p); ok && t != "" {
+				s, changed = t, true
+			}
+		}
+		for _, p := range unitSuffixes {
+			if t, ok := strings.CutSuffix(s, p); ok && t != "" {
+				s, changed = t, true
+				if strings.HasPrefix(p, "万") {
+					scale *= 1e4
+				}
+				yuan = yuan || strings.HasSuffix(p, "元")
+			}
+		}
+	}
+	if m := thousands.FindString(s); m != "" && len(m) == len(s) {
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	v, ok := parseNumber(s)
+	if !ok {
+		return nil, false
+	}
+	v *= scale
+	if unit == "万元" && (yuan || scale != 1 || strings.ContainsAny(s, "万萬亿")) {
+		v /= 1e4
+	}
+	v = math.Round(v*1e9) / 1e9
+	return &v, true
+}
+
+// Chinese numerals: digits and the small and large multipliers.
+var (
+	hanDigits = map[rune]float64{
+		'零': 0, '〇': 0, '○': 0, '一': 1, '壹': 1, '二': 2, '贰': 2, '两': 2, '三': 3, '叁': 3,
+		'四': 4, '肆': 4, '五': 5, '伍': 5, '六': 6, '陆': 6, '七': 7, '柒': 7, '八': 8, '捌': 8, '九': 9, '玖': 9,
+	}
+	hanSmall = map[rune]float64{'十': 10, '拾': 10, '百': 100, '佰': 100, '千': 1000, '仟': 1000}
+	hanLarge = map[rune]float64{'万': 1e4, '萬': 1e4, '亿': 1e8}
+)
+
+// parseNumber reads a number written with Arabic digits, Chinese numerals
+// or a mix of both ("1.5万", "三", "十二", "一千二百", "一千二" = 1200,
+// "3千2百").
+func parseNumber(s string) (float64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return 0, false
+		}
+		return v, true
+	}
+	rs := []rune(s)
+	var (
+		total, section, num float64
+		haveNum             bool
+		lastSmall           float64 // multiplier just before a trailing digit
+		seen                bool
+	)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case r >= '0' && r <= '9' || r == '.':
+			j := i
+			for j < len(rs) && (rs[j] >= '0' && rs[j] <= '9' || rs[j] == '.') {
+				j++
+			}
+			v, err := strconv.ParseFloat(string(rs[i:j]), 64)
+			if err != nil || haveNum {
+				return 0, false
+			}
+			num, haveNum, seen = v, true, true
+			i = j
+			continue
+		case hanDigits[r] != 0 || r == '零' || r == '〇' || r == '○':
+			d := hanDigits[r]
+			if d == 0 {
+				lastSmall = 0 // 零 ends the colloquial "一千二" reading
+				i++
+				seen = true
+				continue
+			}
+			if haveNum {
+				return 0, false
+			}
+			num, haveNum, seen = d, true, true
+		case hanSmall[r] != 0:
+			m := hanSmall[r]
+			if !haveNum {
+				num = 1 // "十二" is 12
+			}
+			section += num * m
+			num, haveNum, lastSmall, seen = 0, false, m, true
+		case hanLarge[r] != 0:
+			m := hanLarge[r]
+			if !seen {
+				return 0, false
+			}
+			section += num
+			if m == 1e8 {
+				total = (total + section) * m
+			} else {
+				total += section * m
+			}
+			section, num, haveNum, lastSmall = 0, 0, false, m
+		default:
+			return 0, false
+		}
+		i++
+	}
+	if !seen {
+		return 0, false
+	}
+	if haveNum && lastSmall >= 100 && num < 10 && num == math.Trunc(num) {
+		// Colloquial "一千二" (1200), "三万五" (35000), "两百五" (250).
+		num *= lastSmall / 10
+	}
+	return total + section + num, true
+}

@@ -1,0 +1,404 @@
+// Package bus is shoubao's connection to NATS JetStream: the stream of
+// message events, the durable worker consumer, and the two object store
+// buckets holding raw messages and the files found in them.
+//
+// With no URL it starts an embedded nats-server (the real server, in
+// process) with JetStream on the data directory, so one binary works alone.
+//
+// Names (created or updated idempotently by Connect), for the default empty
+// namespace; a namespace NS prefixes them as NS_SHOUBAO_EVENTS,
+// NS.shoubao.message.…, NS-shoubao-workers, NS-shoubao-raw, NS-shoubao-files:
+//
+//	stream   SHOUBAO_EVENTS   subjects shoubao.message.<campaign>
+//	consumer shoubao-workers  durable pull consumer of SHOUBAO_EVENTS
+//	bucket   shoubao-raw      raw messages, named <campaign>/<address>/<uidvalidity>/<uid>
+//	bucket   shoubao-files    decoded files, named by their SHA-256 (hex)
+//
+// Every item in a bucket is stored as segments of at most SegmentSize
+// (objects "<name>/seg/000000", …) and a manifest object at <name> written
+// last (see segment.go).
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Names are the JetStream resources of one shoubao installation.
+type Names struct {
+	Stream        string
+	SubjectPrefix string
+	Consumer      string
+	BucketRaw     string
+	BucketFiles   string
+}
+
+// NamesFor returns the resource names in a namespace ("" for the default).
+func NamesFor(namespace string) Names {
+	n := Names{
+		Stream:        "SHOUBAO_EVENTS",
+		SubjectPrefix: "shoubao.message.",
+		Consumer:      "shoubao-workers",
+		BucketRaw:     "shoubao-raw",
+		BucketFiles:   "shoubao-files",
+	}
+	if namespace != "" {
+		n.Stream = namespace + "_" + n.Stream
+		n.SubjectPrefix = namespace + "." + n.SubjectPrefix
+		n.Consumer = namespace + "-" + n.Consumer
+		n.BucketRaw = namespace + "-" + n.BucketRaw
+		n.BucketFiles = namespace + "-" + n.BucketFiles
+	}
+	return n
+}
+
+// Event announces one raw message in the raw bucket. It is the payload of a
+// message on shoubao.message.<campaign>, JSON-encoded.
+type Event struct {
+	CampaignID   string    `json:"campaign"`
+	MailboxID    string    `json:"mailbox"`
+	UIDValidity  uint32    `json:"uid_validity"`
+	UID          uint32    `json:"uid"`
+	InternalDate time.Time `json:"internal_date"`
+	// Object names the raw bytes in the shoubao-raw bucket.
+	Object string `json:"object"`
+	Size   int64  `json:"size"`
+	// SHA256 of the raw bytes, hex.
+	SHA256 string `json:"sha256"`
+}
+
+// ID is the event's deduplication id (Nats-Msg-Id): a republish of the same
+// mailbox position is a no-op.
+func (e Event) ID() string {
+	return e.MailboxID + "/" + strconv.FormatUint(uint64(e.UIDValidity), 10) + "/" + strconv.FormatUint(uint64(e.UID), 10)
+}
+
+// ObjectName is the raw-bucket name for a mailbox position; it equals the
+// event id.
+func ObjectName(mailboxID string, uidValidity, uid uint32) string {
+	return Event{MailboxID: mailboxID, UIDValidity: uidValidity, UID: uid}.ID()
+}
+
+// Options say how to reach JetStream.
+type Options struct {
+	// URL of an external NATS server or cluster; empty starts an embedded
+	// server.
+	URL string
+	// StoreDir is the embedded server's JetStream directory.
+	StoreDir string
+	// Listen is an extra loopback address for the embedded server, or
+	// "none"/"" for in-process connections only.
+	Listen string
+	// MaxMemory and MaxStore cap the embedded server's JetStream storage.
+	MaxMemory int64
+	MaxStore  int64
+	// Namespace prefixes every resource name, so several installations (or
+	// tests) can share one NATS server. Letters, digits, '-' and '_'.
+	Namespace string
+	// Name identifies the connection in server logs.
+	Name   string
+	Logger *slog.Logger
+}
+
+// Bus is a live connection to JetStream with shoubao's resources set up.
+type Bus struct {
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	raw    jetstream.ObjectStore
+	files  jetstream.ObjectStore
+	srv    *server.Server
+	log    *slog.Logger
+	events jetstream.Stream
+	names  Names
+
+	closeOnce sync.Once
+}
+
+// Connect connects (starting the embedded server when opts.URL is empty) and
+// creates or updates the stream and buckets.
+func Connect(ctx context.Context, opts Options) (*Bus, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	b := &Bus{log: log, names: NamesFor(opts.Namespace)}
+	nopts := []nats.Option{
+		nats.Name(opts.Name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(time.Second),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn("nats disconnected", "err", err)
+			}
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+	}
+	url := opts.URL
+	if url == "" {
+		srv, err := startEmbedded(opts)
+		if err != nil {
+			return nil, err
+		}
+		b.srv = srv
+		nopts = append(nopts, nats.InProcessServer(srv))
+		log.Info("embedded nats-server started", "store_dir", opts.StoreDir, "listen", opts.Listen)
+	}
+	nc, err := nats.Connect(url, nopts...)
+	if err != nil {
+		b.shutdownServer()
+		return nil, fmt.Errorf("bus connect: %w", err)
+	}
+	b.nc = nc
+	if err := b.setup(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func startEmbedded(opts Options) (*server.Server, error) {
+	sopts := &server.Options{
+		ServerName:         "shoubao-embedded",
+		JetStream:          true,
+		StoreDir:           opts.StoreDir,
+		JetStreamMaxMemory: opts.MaxMemory,
+		JetStreamMaxStore:  opts.MaxStore,
+		NoSigs:             true,
+		NoLog:              true,
+		DontListen:         true,
+	}
+	if opts.Listen != "" && opts.Listen != "none" {
+		host, port, err := net.SplitHostPort(opts.Listen)
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats-server: listen %q: %w", opts.Listen, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats-server: listen %q: %w", opts.Listen, err)
+		}
+		sopts.DontListen, sopts.Host, sopts.Port = false, host, p
+	}
+	srv, err := server.NewServer(sopts)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats-server: %w", err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, errors.New("embedded nats-server: not ready after 30s (is the store directory locked by another shoubao?)")
+	}
+	return srv, nil
+}
+
+func (b *Bus) setup(ctx context.Context) error {
+	js, err := jetstream.New(b.nc)
+	if err != nil {
+		return fmt.Errorf("bus setup: %w", err)
+	}
+	b.js = js
+	n := b.names
+	b.events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        n.Stream,
+		Description: "shoubao: one event per raw message captured from a contact mailbox",
+		Subjects:    []string{n.SubjectPrefix + ">"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		MaxAge:      365 * 24 * time.Hour,
+		Duplicates:  24 * time.Hour,
+		MaxMsgSize:  64 << 10,
+	})
+	if err != nil {
+		return fmt.Errorf("bus setup: stream %s: %w", n.Stream, err)
+	}
+	b.raw, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      n.BucketRaw,
+		Description: "shoubao: raw messages as fetched from the mailboxes",
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketRaw, err)
+	}
+	b.files, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+		Bucket:      n.BucketFiles,
+		Description: "shoubao: decoded attachments, content-addressed by SHA-256",
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketFiles, err)
+	}
+	return nil
+}
+
+// Close drains the connection and stops the embedded server, if any. It may
+// be called more than once.
+func (b *Bus) Close() { b.closeOnce.Do(b.close) }
+
+func (b *Bus) close() {
+	if b.nc != nil {
+		_ = b.nc.Drain()
+		// Drain is asynchronous; wait for it so the embedded server is not
+		// shut down under in-flight acknowledgements.
+		deadline := time.Now().Add(10 * time.Second)
+		for !b.nc.IsClosed() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		b.nc.Close()
+	}
+	b.shutdownServer()
+}
+
+func (b *Bus) shutdownServer() {
+	if b.srv != nil {
+		b.srv.Shutdown()
+		b.srv.WaitForShutdown()
+	}
+}
+
+// Names returns the resource names this bus uses.
+func (b *Bus) Names() Names { return b.names }
+
+// Embedded reports whether the bus runs an in-process server.
+func (b *Bus) Embedded() bool { return b.srv != nil }
+
+// RawInfo describes a stored raw message.
+type RawInfo struct {
+	Size   int64
+	SHA256 string // hex
+}
+
+// PutRaw streams r into the raw bucket under name, never holding the whole
+// message in memory, and returns its size and SHA-256. Writing the same
+// name again replaces it.
+func (b *Bus) PutRaw(ctx context.Context, name string, r io.Reader) (RawInfo, error) {
+	m, err := putSegmented(ctx, b.raw, name, r)
+	if err != nil {
+		return RawInfo{}, fmt.Errorf("put raw %s: %w", name, err)
+	}
+	return RawInfo{Size: m.Size, SHA256: m.SHA256}, nil
+}
+
+// OpenRaw streams a raw message from the raw bucket. The reader returns an
+// error instead of io.EOF if the bytes do not match what was stored.
+func (b *Bus) OpenRaw(ctx context.Context, name string) (io.ReadCloser, error) {
+	r, err := openSegmented(ctx, b.raw, name)
+	if err != nil {
+		return nil, fmt.Errorf("open raw %s: %w", name, err)
+	}
+	return r, nil
+}
+
+// ErrNotFound is returned when an object does not exist.
+var ErrNotFound = errors.New("object not found")
+
+// PutFile stores a decoded file in the files bucket under its SHA-256. A
+// file already there is not sent again. It makes *Bus an inspect.FileSink.
+func (b *Bus) PutFile(ctx context.Context, sha256 string, size int64, r io.Reader) error {
+	if m, err := readManifest(ctx, b.files, sha256); err == nil && m.Size == size && m.SHA256 == sha256 {
+		return nil
+	}
+	m, err := putSegmented(ctx, b.files, sha256, r)
+	if err != nil {
+		return fmt.Errorf("put file %s: %w", sha256, err)
+	}
+	if m.SHA256 != sha256 {
+		return fmt.Errorf("put file %s: the bytes hash to %s", sha256, m.SHA256)
+	}
+	return nil
+}
+
+// OpenFile streams a decoded file from the files bucket.
+func (b *Bus) OpenFile(ctx context.Context, sha256 string) (io.ReadCloser, error) {
+	r, err := openSegmented(ctx, b.files, sha256)
+	if err != nil {
+		return nil, fmt.Errorf("open file %s: %w", sha256, err)
+	}
+	return r, nil
+}
+
+// Publish publishes an event with its deduplication id and waits for the
+// server's acknowledgement. duplicate is true when the server had already
+// stored this event.
+func (b *Bus) Publish(ctx context.Context, ev Event) (duplicate bool, err error) {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return false, fmt.Errorf("publish: %w", err)
+	}
+	ack, err := b.js.Publish(ctx, b.names.SubjectPrefix+ev.CampaignID, data, jetstream.WithMsgID(ev.ID()))
+	if err != nil {
+		return false, fmt.Errorf("publish %s: %w", ev.ID(), err)
+	}
+	return ack.Duplicate, nil
+}
+
+// ConsumerOptions tune the worker consumer.
+type ConsumerOptions struct {
+	// AckWait is how long a delivered event may go unacknowledged before it
+	// is redelivered; workers extend it with InProgress while they work.
+	AckWait time.Duration
+	// MaxAckPending caps the events in flight across all workers.
+	MaxAckPending int
+}
+
+// WorkerConsumer creates or updates the durable worker consumer. Redelivery
+// is unlimited at the server: workers count attempts themselves and turn a
+// message that keeps failing into a dead-letter record, so that a store
+// outage never drops a message.
+func (b *Bus) WorkerConsumer(ctx context.Context, o ConsumerOptions) (jetstream.Consumer, error) {
+	if o.AckWait == 0 {
+		o.AckWait = 2 * time.Minute
+	}
+	if o.MaxAckPending == 0 {
+		o.MaxAckPending = 256
+	}
+	c, err := b.events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:       b.names.Consumer,
+		Description:   "shoubao workers: parse, check and store each message",
+		FilterSubject: b.names.SubjectPrefix + ">",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       o.AckWait,
+		MaxDeliver:    -1,
+		MaxAckPending: o.MaxAckPending,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("worker consumer: %w", err)
+	}
+	return c, nil
+}
+
+// Backlog reports how many events the workers have not finished: events
+// in the stream beyond the consumer's acknowledgement floor (delivered and
+// not yet acknowledged, or not yet delivered). It uses the stream's last
+// sequence and the ack floor, which the server updates synchronously; the
+// consumer's pending count can lag behind a publish that just returned.
+func (b *Bus) Backlog(ctx context.Context) (uint64, error) {
+	si, err := b.events.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("backlog: %w", err)
+	}
+	c, err := b.events.Consumer(ctx, b.names.Consumer)
+	if err != nil {
+		return 0, fmt.Errorf("backlog: %w", err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("backlog: %w", err)
+	}
+	last, floor := si.State.LastSeq, info.AckFloor.Stream
+	if floor >= last {
+		return uint64(info.NumAckPending), nil
+	}
+	return last - floor, nil
+}

@@ -1,0 +1,150 @@
+package bus
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// SegmentSize is the most data one object holds. A message or file is
+// stored as consecutive segment objects and, written last, a manifest
+// object naming them.
+//
+// Why: ObjectStore.Put publishes chunks asynchronously with up to 4000
+// unacknowledged (512 MB at 128 KB a chunk), while a stream buffers at most
+// 128 MB of ingest before it answers "429 too many requests"; a 500 MB
+// video would fail, and the server would hold the backlog in memory. Each
+// Put waits for all its acknowledgements before returning, so a segment
+// bounds both.
+const SegmentSize = 8 << 20
+
+// manifest is the JSON content of the object at an item's name.
+type manifest struct {
+	Segments int    `json:"segments"`
+	Size     int64  `json:"size"`
+	SHA256   string `json:"sha256"`
+}
+
+func segmentName(name string, i int) string { return fmt.Sprintf("%s/seg/%06d", name, i) }
+
+// putSegmented stores r under name in segments, then writes the manifest.
+// A reader that fails midway leaves no manifest, so nothing half-written is
+// ever read back.
+func putSegmented(ctx context.Context, obs jetstream.ObjectStore, name string, r io.Reader) (manifest, error) {
+	h := sha256.New()
+	var m manifest
+	for {
+		lr := &io.LimitedReader{R: io.TeeReader(r, h), N: SegmentSize}
+		info, err := obs.Put(ctx, jetstream.ObjectMeta{Name: segmentName(name, m.Segments)}, lr)
+		if err != nil {
+			return manifest{}, err
+		}
+		m.Segments++
+		m.Size += int64(info.Size)
+		if info.Size < SegmentSize {
+			break
+		}
+	}
+	m.SHA256 = hex.EncodeToString(h.Sum(nil))
+	data, err := json.Marshal(m)
+	if err != nil {
+		return manifest{}, err
+	}
+	if _, err := obs.PutBytes(ctx, name, data); err != nil {
+		return manifest{}, err
+	}
+	return m, nil
+}
+
+// readManifest returns the manifest of name, or ErrNotFound.
+func readManifest(ctx context.Context, obs jetstream.ObjectStore, name string) (manifest, error) {
+	data, err := obs.GetBytes(ctx, name)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrObjectNotFound) {
+			return manifest{}, ErrNotFound
+		}
+		return manifest{}, err
+	}
+	var m manifest
+	if err := json.Unmarshal(data, &m); err != nil || m.Segments < 1 {
+		return manifest{}, fmt.Errorf("manifest of %s is damaged", name)
+	}
+	return m, nil
+}
+
+// openSegmented streams the item's segments in order, opening each only
+// when the previous one is read, and checks size and SHA-256 at the end.
+func openSegmented(ctx context.Context, obs jetstream.ObjectStore, name string) (io.ReadCloser, error) {
+	m, err := readManifest(ctx, obs, name)
+	if err != nil {
+		return nil, err
+	}
+	return &segmentReader{ctx: ctx, obs: obs, name: name, m: m, h: sha256.New()}, nil
+}
+
+type segmentReader struct {
+	ctx  context.Context
+	obs  jetstream.ObjectStore
+	name string
+	m    manifest
+	h    hash.Hash
+	next int
+	n    int64
+	cur  jetstream.ObjectResult
+	err  error
+}
+
+func (s *segmentReader) Read(p []byte) (int, error) {
+	for s.err == nil {
+		if s.cur == nil {
+			if s.next == s.m.Segments {
+				s.err = s.verify()
+				break
+			}
+			res, err := s.obs.Get(s.ctx, segmentName(s.name, s.next))
+			if err != nil {
+				s.err = fmt.Errorf("segment %d of %s: %w", s.next, s.name, err)
+				break
+			}
+			s.cur, s.next = res, s.next+1
+		}
+		n, err := s.cur.Read(p)
+		s.h.Write(p[:n])
+		s.n += int64(n)
+		if err == io.EOF {
+			s.cur.Close()
+			s.cur = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		if err != nil {
+			s.err = fmt.Errorf("segment %d of %s: %w", s.next-1, s.name, err)
+		}
+		return n, s.err
+	}
+	return 0, s.err
+}
+
+func (s *segmentReader) verify() error {
+	if s.n != s.m.Size || hex.EncodeToString(s.h.Sum(nil)) != s.m.SHA256 {
+		return fmt.Errorf("%s: read %d bytes that do not match the manifest (%d bytes, sha256 %s)", s.name, s.n, s.m.Size, s.m.SHA256)
+	}
+	return io.EOF
+}
+
+func (s *segmentReader) Close() error {
+	if s.cur != nil {
+		s.cur.Close()
+		s.cur = nil
+	}
+	return nil
+}

@@ -1,0 +1,439 @@
+// Package config loads and validates shoubao's configuration: one YAML file
+// for everything that is not secret, and environment variables (or files) for
+// the secrets it names.
+//
+// A configuration is loaded with Load, which reports every problem it finds in
+// one error, each with the key path it concerns, so an operator can fix the
+// whole file in one pass.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Environment variables that override the file. Secrets never need to sit in
+// the file: the database URL (which may carry a password) and every IMAP or
+// SMTP password can come from the environment.
+const (
+	EnvDatabaseURL = "SHOUBAO_DATABASE_URL"
+	EnvNATSURL     = "SHOUBAO_NATS_URL"
+	EnvDataDir     = "SHOUBAO_DATA_DIR"
+)
+
+// Config is the whole configuration of one shoubao deployment.
+type Config struct {
+	// DataDir holds the embedded store, the embedded NATS server's files and
+	// scratch space. Default "./shoubao-data".
+	DataDir string `yaml:"data_dir"`
+	// LogLevel is debug, info, warn or error. Default info.
+	LogLevel string `yaml:"log_level"`
+
+	Store    Store      `yaml:"store"`
+	Bus      Bus        `yaml:"bus"`
+	SMTP     SMTP       `yaml:"smtp"`
+	Poll     Poll       `yaml:"poll"`
+	Worker   Worker     `yaml:"worker"`
+	Campaign []Campaign `yaml:"campaigns"`
+
+	// decodeProblems are the file's type errors, reported with the
+	// validation problems.
+	decodeProblems []Problem
+}
+
+// Store says where submissions are stored.
+type Store struct {
+	// URL is a PostgreSQL URL (postgres://…). Empty means the embedded
+	// SQLite store in DataDir. SHOUBAO_DATABASE_URL overrides it.
+	URL string `yaml:"url"`
+}
+
+// Bus says where NATS JetStream is.
+type Bus struct {
+	// URL is a NATS server URL (nats://host:4222, or several separated by
+	// commas). Empty means an embedded nats-server. SHOUBAO_NATS_URL
+	// overrides it.
+	URL string `yaml:"url"`
+	// Namespace prefixes every stream, consumer and bucket name, so that
+	// several installations can share one NATS cluster. Default "".
+	Namespace string `yaml:"namespace"`
+	// Embedded tunes the embedded server; ignored when URL is set.
+	Embedded Embedded `yaml:"embedded"`
+}
+
+// Embedded holds the limits of the embedded nats-server. They are set
+// explicitly because the server's own defaults size themselves to the
+// machine (tens of gigabytes).
+type Embedded struct {
+	// Listen is a loopback address where the embedded server also accepts
+	// connections (the nats CLI, workers in other processes), e.g.
+	// 127.0.0.1:4250. Default "none": reachable only inside the process.
+	Listen string `yaml:"listen"`
+	// MaxMemory caps JetStream memory storage. Default 256MB.
+	MaxMemory ByteSize `yaml:"max_memory"`
+	// MaxStore caps JetStream file storage. Default 20GB.
+	MaxStore ByteSize `yaml:"max_store"`
+}
+
+// SMTP is the relay used for outgoing mail (receipts, reminders).
+type SMTP struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// TLS is "implicit" (port 465), "starttls" (587) or "none" (loopback only).
+	TLS  string `yaml:"tls"`
+	User string `yaml:"user"`
+	// Secret names where the password comes from.
+	Secret Secret `yaml:",inline"`
+	// From is the sender address of receipts; default User.
+	From string `yaml:"from"`
+}
+
+// Poll tunes the IMAP pollers.
+type Poll struct {
+	// Interval between polls when the server does not offer IDLE. Default 2m.
+	Interval time.Duration `yaml:"interval"`
+	// StaleAfter is how long a mailbox may go without a successful sync
+	// before it is reported loudly. Default 30m.
+	StaleAfter time.Duration `yaml:"stale_after"`
+	// MaxBackoff caps the reconnect backoff. Default 5m.
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+	// PostProcess is what to do to a message in the mailbox once it is
+	// stored: "none" (default), "seen", "keyword" or "move".
+	PostProcess string `yaml:"post_process"`
+	// Keyword is the IMAP keyword set when PostProcess is "keyword".
+	Keyword string `yaml:"keyword"`
+	// MoveTo is the folder messages go to when PostProcess is "move".
+	MoveTo string `yaml:"move_to"`
+}
+
+// Worker tunes the workers.
+type Worker struct {
+	// Concurrency is the number of workers in this process. Default 2.
+	Concurrency int `yaml:"concurrency"`
+	// MaxDeliver is how many times a message is tried before it becomes a
+	// dead letter. Default 5.
+	MaxDeliver int `yaml:"max_deliver"`
+	// MaxMessageSize is the largest raw message accepted. Default 2GB.
+	MaxMessageSize ByteSize `yaml:"max_message_size"`
+	// DownloadLinks makes workers download the large-attachment (超大附件)
+	// and cloud-drive links found in bodies and inspect the files, bounded
+	// in size and time. Default false.
+	DownloadLinks bool `yaml:"download_links"`
+	// FFprobe is the ffprobe binary used for videos the built-in reader
+	// cannot measure: "" finds it on PATH, "none" never uses it.
+	FFprobe string `yaml:"ffprobe"`
+}
+
+// Campaign is one reporting round: a notice, its deadline, what must be
+// sent, where to, and by whom.
+type Campaign struct {
+	// ID is a short stable identifier: letters, digits, '-' and '_'.
+	ID string `yaml:"id"`
+	// Title is the notice's title.
+	Title string `yaml:"title"`
+	// NoticeNumber is the document number, e.g. 晋市科字〔2026〕3号.
+	NoticeNumber string `yaml:"notice_number"`
+	// Deadline is the last moment a submission counts as on time.
+	Deadline Deadline `yaml:"deadline"`
+	// VideoLimitSeconds is the longest acceptable video; 0 means no limit.
+	VideoLimitSeconds int `yaml:"video_limit_seconds"`
+	// Materials are the materials every unit must send.
+	Materials []Material `yaml:"materials"`
+	// Delivery is "each" (分别报送: every mailbox must receive the
+	// materials) or "any" (统一报送: one mailbox is enough).
+	Delivery string `yaml:"delivery"`
+	// Mailboxes are the contact mailboxes of the notice.
+	Mailboxes []Mailbox `yaml:"mailboxes"`
+	// Units is the roster of units expected to submit.
+	Units []Unit `yaml:"units"`
+}
+
+// Delivery modes of a campaign.
+const (
+	DeliveryEach = "each" // 分别报送
+	DeliveryAny  = "any"  // 统一报送
+)
+
+// Material is one kind of material a notice asks for.
+type Material string
+
+// The materials a campaign can require. MaterialMedia (影像资料) is satisfied
+// by photos or videos.
+const (
+	MaterialReport    Material = "report"          // 活动总结报告
+	MaterialStats     Material = "stats_table"     // 开展情况统计表
+	MaterialRecommend Material = "recommend_table" // 推荐表 / 推荐清单
+	MaterialMedia     Material = "media"           // 影像资料 (photos or videos)
+	MaterialVideo     Material = "video"           // 视频
+	MaterialPhoto     Material = "photo"           // 照片
+)
+
+// Materials lists every valid Material in a stable order.
+var Materials = []Material{MaterialReport, MaterialStats, MaterialRecommend, MaterialMedia, MaterialVideo, MaterialPhoto}
+
+// Label returns the material's Chinese name.
+func (m Material) Label() string {
+	switch m {
+	case MaterialReport:
+		return "活动总结报告"
+	case MaterialStats:
+		return "开展情况统计表"
+	case MaterialRecommend:
+		return "推荐表"
+	case MaterialMedia:
+		return "影像资料"
+	case MaterialVideo:
+		return "视频"
+	case MaterialPhoto:
+		return "照片"
+	}
+	return string(m)
+}
+
+// Mailbox is one contact mailbox and how to reach it over IMAP.
+type Mailbox struct {
+	// Address is the mailbox's email address as printed in the notice.
+	Address string `yaml:"address"`
+	// Office is who owns the mailbox (晋城市科学技术局).
+	Office string `yaml:"office"`
+	IMAP   IMAP   `yaml:"imap"`
+}
+
+// IMAP says how to log in to a mailbox.
+type IMAP struct {
+	Host string `yaml:"host"`
+	// Port defaults to 993 for implicit TLS and 143 otherwise.
+	Port int `yaml:"port"`
+	// TLS is "implicit" (default), "starttls" or "none" (loopback only).
+	TLS string `yaml:"tls"`
+	// User defaults to the mailbox address.
+	User string `yaml:"user"`
+	// Secret names where the password (for 163/126/QQ: the authorization
+	// code, 授权码) comes from.
+	Secret Secret `yaml:",inline"`
+	// Folder defaults to INBOX.
+	Folder string `yaml:"folder"`
+	// InsecureSkipVerify disables certificate checks (test servers only).
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+// Secret names where a password comes from. It is never written in the file
+// itself.
+type Secret struct {
+	// PasswordEnv names an environment variable holding the password.
+	PasswordEnv string `yaml:"password_env"`
+	// PasswordFile names a file holding the password (Docker/Kubernetes
+	// secrets); surrounding white space is trimmed.
+	PasswordFile string `yaml:"password_file"`
+	// Password is rejected when non-empty: it exists only so that a file
+	// that contains one gets a clear error instead of silently working.
+	Password string `yaml:"password"`
+}
+
+// Resolve returns the secret's value from the environment or file.
+func (s Secret) Resolve() (string, error) {
+	switch {
+	case s.PasswordEnv != "":
+		v, ok := os.LookupEnv(s.PasswordEnv)
+		if !ok || v == "" {
+			return "", fmt.Errorf("environment variable %s is not set", s.PasswordEnv)
+		}
+		return v, nil
+	case s.PasswordFile != "":
+		b, err := os.ReadFile(s.PasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("read password file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	return "", nil
+}
+
+// Unit is one unit expected to submit.
+type Unit struct {
+	// Name is the unit's official name.
+	Name string `yaml:"name"`
+	// Aliases are other names the unit goes by (older names, short names).
+	Aliases []string `yaml:"aliases"`
+	// Senders are addresses the unit is known to send from.
+	Senders []string `yaml:"senders"`
+}
+
+// Load reads, decodes, fills defaults, applies environment overrides and
+// validates the configuration file at path, including that every secret it
+// names is present. The error, if any, lists every problem found.
+func Load(path string) (*Config, error) { return load(path, Parse) }
+
+// Read is Load without the check that secrets are present, for commands
+// that never log in to a mailbox (status).
+func Read(path string) (*Config, error) { return load(path, Decode) }
+
+func load(path string, parse func([]byte) (*Config, error)) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	cfg, err := parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("load config %s: %w", path, err)
+	}
+	if cfg.DataDir != "" && !filepath.IsAbs(cfg.DataDir) {
+		cfg.DataDir = filepath.Join(filepath.Dir(path), cfg.DataDir)
+	}
+	return cfg, nil
+}
+
+// Parse decodes and validates a configuration from YAML bytes, applying
+// defaults and environment overrides, and checks that every secret it names
+// is present. Relative paths stay relative.
+func Parse(b []byte) (*Config, error) {
+	cfg, err := decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(true); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// Decode is Parse without the check that secrets are present: for tools
+// that write or inspect a configuration on a machine that does not hold the
+// secrets (campaign import, tests).
+func Decode(b []byte) (*Config, error) {
+	cfg, err := decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(false); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func decode(b []byte) (*Config, error) {
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+		ps, ok := decodeProblems(err)
+		if !ok {
+			return nil, &Error{Problems: ps}
+		}
+		cfg.decodeProblems = ps
+	}
+	cfg.applyEnv()
+	cfg.applyDefaults()
+	return &cfg, nil
+}
+
+func (c *Config) applyEnv() {
+	if v := os.Getenv(EnvDatabaseURL); v != "" {
+		c.Store.URL = v
+	}
+	if v := os.Getenv(EnvNATSURL); v != "" {
+		c.Bus.URL = v
+	}
+	if v := os.Getenv(EnvDataDir); v != "" {
+		c.DataDir = v
+	}
+}
+
+func (c *Config) applyDefaults() {
+	if c.DataDir == "" {
+		c.DataDir = "shoubao-data"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+	if c.Bus.Embedded.Listen == "" {
+		c.Bus.Embedded.Listen = "none"
+	}
+	if c.Bus.Embedded.MaxMemory == 0 {
+		c.Bus.Embedded.MaxMemory = 256 << 20
+	}
+	if c.Bus.Embedded.MaxStore == 0 {
+		c.Bus.Embedded.MaxStore = 20 << 30
+	}
+	if c.SMTP.TLS == "" {
+		c.SMTP.TLS = "implicit"
+	}
+	if c.SMTP.Port == 0 && c.SMTP.Host != "" {
+		c.SMTP.Port = map[string]int{"implicit": 465, "starttls": 587}[c.SMTP.TLS]
+		if c.SMTP.Port == 0 {
+			c.SMTP.Port = 25
+		}
+	}
+	if c.SMTP.From == "" {
+		c.SMTP.From = c.SMTP.User
+	}
+	if c.Poll.Interval == 0 {
+		c.Poll.Interval = 2 * time.Minute
+	}
+	if c.Poll.StaleAfter == 0 {
+		c.Poll.StaleAfter = 30 * time.Minute
+	}
+	if c.Poll.MaxBackoff == 0 {
+		c.Poll.MaxBackoff = 5 * time.Minute
+	}
+	if c.Poll.PostProcess == "" {
+		c.Poll.PostProcess = "none"
+	}
+	if c.Worker.Concurrency == 0 {
+		c.Worker.Concurrency = 2
+	}
+	if c.Worker.MaxDeliver == 0 {
+		c.Worker.MaxDeliver = 5
+	}
+	if c.Worker.MaxMessageSize == 0 {
+		c.Worker.MaxMessageSize = 2 << 30
+	}
+	for i := range c.Campaign {
+		cp := &c.Campaign[i]
+		if cp.Delivery == "" {
+			cp.Delivery = DeliveryAny
+		}
+		for j := range cp.Mailboxes {
+			m := &cp.Mailboxes[j].IMAP
+			if m.TLS == "" {
+				m.TLS = "implicit"
+			}
+			if m.Port == 0 {
+				m.Port = 143
+				if m.TLS == "implicit" {
+					m.Port = 993
+				}
+			}
+			if m.User == "" {
+				m.User = cp.Mailboxes[j].Address
+			}
+			if m.Folder == "" {
+				m.Folder = "INBOX"
+			}
+		}
+	}
+}
+
+// CampaignByID returns the campaign with the given id, or nil.
+func (c *Config) CampaignByID(id string) *Campaign {
+	for i := range c.Campaign {
+		if c.Campaign[i].ID == id {
+			return &c.Campaign[i]
+		}
+	}
+	return nil
+}
+
+// MailboxID is the stable identifier of a campaign's mailbox, used for
+// checkpoints, object names and logs: "<campaign>/<address>".
+func MailboxID(campaignID, address string) string {
+	return campaignID + "/" + strings.ToLower(address)
+}

@@ -1,0 +1,183 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/shoubao/shoubao/parsers/mail/mailtest"
+	"github.com/shoubao/shoubao/pipeline/bus/bustest"
+	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
+	"github.com/shoubao/shoubao/pipeline/service"
+	"github.com/shoubao/shoubao/sinks/postgres/pgtest"
+)
+
+// BenchmarkPipelineSmall measures messages per second through the whole
+// path (IMAP poller → JetStream → worker → store) for small real-world
+// messages (the 8 KB fixture with a GBK-named table and a photo), on the
+// embedded defaults. The reference is a plain IMAP fetch of the same
+// messages to nowhere, in the same run: ratio = pipeline time / fetch time.
+//
+//	go test -run '^$' -bench PipelineSmall -benchtime 2000x ./pipeline/service/
+func BenchmarkPipelineSmall(b *testing.B) {
+	srv := imaptest.Mem(b)
+	base, err := os.ReadFile(fixtures + "rfc2231_gbk.eml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		// Distinct bytes per message, as real mail has.
+		m := bytes.Replace(base, []byte("Message-ID: <"), []byte(fmt.Sprintf("Message-ID: <bench%d.", i)), 1)
+		srv.Append(b, "INBOX", m, time.Now())
+	}
+	cfg := testConfig(b, "", "", "", srv)
+	cfg.DataDir = b.TempDir()
+	ctx := context.Background()
+	svc, err := service.Open(ctx, cfg, quiet())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+
+	fetchStart := time.Now()
+	fetchAll(b, srv)
+	fetch := time.Since(fetchStart)
+
+	b.ResetTimer()
+	start := time.Now()
+	if err := svc.Once(ctx); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if s := svc.Worker().Stats(); s.Stored != b.N {
+		b.Fatalf("stored %d of %d", s.Stored, b.N)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(b.N)/fetch.Seconds(), "raw-fetch-msgs/s")
+	b.ReportMetric(elapsed.Seconds()/fetch.Seconds(), "x-raw-fetch")
+}
+
+// fetchAll downloads every message's body over IMAP and discards it.
+func fetchAll(b *testing.B, srv *imaptest.Server) {
+	c := srv.Client(b)
+	defer c.Close()
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	cmd := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	for {
+		msg := cmd.Next()
+		if msg == nil {
+			break
+		}
+		for {
+			item := msg.Next()
+			if item == nil {
+				break
+			}
+			if bs, ok := item.(imapclient.FetchItemDataBodySection); ok {
+				_, _ = io.Copy(io.Discard, bs.Literal)
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkBigMessage passes one message with a 500 MB (decoded) video
+// attachment through the whole path and reports this process's peak RSS
+// while it does (VmHWM, reset just before). The IMAP server is a real
+// Dovecot in its own process, so its memory is not counted. The reference
+// is a plain IMAP fetch of the same message to nowhere.
+//
+// It needs about 3 GB of disk in $TMPDIR and runs only when asked:
+//
+//	SHOUBAO_BENCH_BIG=1 go test -run '^$' -bench BigMessage -benchtime 1x ./pipeline/service/
+//
+// By default it uses the embedded store and nats-server, whose memory is
+// then part of this process; SHOUBAO_BENCH_EXTERNAL=1 uses the machine's
+// PostgreSQL and NATS instead (the production topology).
+func BenchmarkBigMessage(b *testing.B) {
+	if os.Getenv("SHOUBAO_BENCH_BIG") != "1" {
+		b.Skip("set SHOUBAO_BENCH_BIG=1 (needs ~3 GB of disk)")
+	}
+	size := int64(500 << 20)
+	if s := os.Getenv("SHOUBAO_BENCH_BIG_MB"); s != "" {
+		n, _ := strconv.Atoi(s)
+		size = int64(n) << 20
+	}
+	srv := imaptest.Dovecot(b)
+	path, _, err := mailtest.WriteLargeMessage(b.TempDir(), size)
+	if err != nil {
+		b.Fatal(err)
+	}
+	appendFile(b, srv, path)
+
+	storeURL, busURL, ns := "", "", ""
+	if os.Getenv("SHOUBAO_BENCH_EXTERNAL") == "1" {
+		storeURL, busURL, ns = pgtest.SchemaURL(b), bustest.URL(), bustest.Namespace(b)
+	}
+	cfg := testConfig(b, storeURL, busURL, ns, srv)
+	cfg.DataDir = b.TempDir()
+	cfg.Bus.Embedded.MaxStore = 8 << 30
+	ctx := context.Background()
+	svc, err := service.Open(ctx, cfg, quiet())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.Close()
+
+	fetchStart := time.Now()
+	fetchAll(b, srv)
+	fetch := time.Since(fetchStart)
+
+	if err := mailtest.ResetPeakRSS(); err != nil {
+		b.Logf("cannot reset peak RSS: %v", err)
+	}
+	b.ResetTimer()
+	start := time.Now()
+	if err := svc.Once(ctx); err != nil {
+		b.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	peak := mailtest.PeakRSS()
+	msgs, _ := svc.Store().Messages(ctx, "")
+	if len(msgs) != 1 || len(msgs[0].Attachments) != 1 || msgs[0].Attachments[0].Size != size {
+		b.Fatalf("the big message was not stored whole: %+v", msgs)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+	b.ReportMetric(float64(size)/(1<<20)/elapsed.Seconds(), "MB/s")
+	b.ReportMetric(elapsed.Seconds()/fetch.Seconds(), "x-raw-fetch")
+}
+
+func appendFile(b *testing.B, srv *imaptest.Server, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	c := srv.Client(b)
+	defer c.Close()
+	cmd := c.Append("INBOX", st.Size(), &imap.AppendOptions{Time: time.Now()})
+	if _, err := io.Copy(cmd, f); err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		b.Fatal(err)
+	}
+}

@@ -1,0 +1,246 @@
+// Package service wires the parts of one shoubao process together from a
+// configuration: the store (PostgreSQL, or embedded SQLite), the bus (NATS
+// JetStream, or an embedded server), one poller per campaign mailbox, and
+// the workers.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoubao/shoubao/parsers/inspect"
+	"github.com/shoubao/shoubao/pipeline/bus"
+	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/poller"
+	"github.com/shoubao/shoubao/pipeline/worker"
+	"github.com/shoubao/shoubao/sinks"
+	"github.com/shoubao/shoubao/sinks/postgres"
+	"github.com/shoubao/shoubao/sinks/sqlite"
+)
+
+// Store is everything the process needs from a store.
+type Store interface {
+	poller.Store
+	worker.Store
+	Checkpoints(ctx context.Context) ([]sinks.Checkpoint, error)
+	Messages(ctx context.Context, campaignID string) ([]sinks.Message, error)
+	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
+	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
+	Ping(ctx context.Context) error
+	Close()
+}
+
+var (
+	_ Store = (*postgres.Store)(nil)
+	_ Store = (*sqlite.Store)(nil)
+)
+
+// OpenStore opens the configured store: PostgreSQL when store.url is set,
+// otherwise SQLite in the data directory.
+func OpenStore(ctx context.Context, cfg *config.Config) (Store, error) {
+	if cfg.Store.URL != "" {
+		return postgres.Open(ctx, cfg.Store.URL)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "shoubao.db"))
+}
+
+// Service is one running shoubao process.
+type Service struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	store   Store
+	bus     *bus.Bus
+	cons    jetstream.Consumer
+	pollers []*poller.Poller
+	worker  *worker.Worker
+	lock    *os.File
+}
+
+// Open opens the store and the bus, creates the bus resources, and prepares
+// a poller per campaign mailbox (resolving their secrets) and the workers.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Service, err error) {
+	s := &Service{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	if cfg.Store.URL == "" || cfg.Bus.URL == "" {
+		// The embedded store and server keep their files in the data
+		// directory: one process at a time.
+		if s.lock, err = lockDir(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	if s.store, err = OpenStore(ctx, cfg); err != nil {
+		return nil, err
+	}
+	s.bus, err = bus.Connect(ctx, bus.Options{
+		URL: cfg.Bus.URL, Namespace: cfg.Bus.Namespace,
+		StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.Bus.Embedded.Listen,
+		MaxMemory: int64(cfg.Bus.Embedded.MaxMemory), MaxStore: int64(cfg.Bus.Embedded.MaxStore),
+		Name: "shoubao", Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ackWait := 2 * time.Minute
+	if s.cons, err = s.bus.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: ackWait}); err != nil {
+		return nil, err
+	}
+	campaigns := map[string]*config.Campaign{}
+	for i := range cfg.Campaign {
+		c := &cfg.Campaign[i]
+		campaigns[c.ID] = c
+		for _, mb := range c.Mailboxes {
+			pw, err := mb.IMAP.Secret.Resolve()
+			if err != nil {
+				return nil, fmt.Errorf("mailbox %s: %w", mb.Address, err)
+			}
+			s.pollers = append(s.pollers, poller.New(poller.Mailbox{
+				ID: config.MailboxID(c.ID, mb.Address), CampaignID: c.ID, Address: mb.Address,
+				Host: mb.IMAP.Host, Port: mb.IMAP.Port, TLS: mb.IMAP.TLS, User: mb.IMAP.User, Password: pw,
+				Folder: mb.IMAP.Folder, InsecureSkipVerify: mb.IMAP.InsecureSkipVerify,
+			}, s.store, s.bus, poller.Options{
+				Interval: cfg.Poll.Interval, StaleAfter: cfg.Poll.StaleAfter, MaxBackoff: cfg.Poll.MaxBackoff,
+				PostProcess: cfg.Poll.PostProcess, Keyword: cfg.Poll.Keyword, MoveTo: cfg.Poll.MoveTo, Logger: log,
+			}))
+		}
+	}
+	tmp := filepath.Join(cfg.DataDir, "tmp")
+	if err := os.MkdirAll(tmp, 0o750); err != nil {
+		return nil, fmt.Errorf("scratch dir: %w", err)
+	}
+	ffprobe := cfg.Worker.FFprobe
+	switch ffprobe {
+	case "":
+		ffprobe, _ = exec.LookPath("ffprobe")
+	case "none":
+		ffprobe = ""
+	}
+	s.worker = worker.New(s.store, s.bus, worker.Options{
+		Campaigns: campaigns, TempDir: tmp, MaxDeliver: cfg.Worker.MaxDeliver, AckWait: ackWait,
+		Limits: inspect.Limits{MaxMessageBytes: int64(cfg.Worker.MaxMessageSize)}, FFprobe: ffprobe,
+		DownloadLinks: cfg.Worker.DownloadLinks, Logger: log,
+	})
+	return s, nil
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.store }
+
+// Bus returns the service's bus.
+func (s *Service) Bus() *bus.Bus { return s.bus }
+
+// Worker returns the service's worker.
+func (s *Service) Worker() *worker.Worker { return s.worker }
+
+// Run polls every mailbox and processes events until ctx is done.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for _, p := range s.pollers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = p.Run(ctx)
+		}()
+	}
+	err := s.worker.Run(ctx, s.cons, s.cfg.Worker.Concurrency)
+	wg.Wait()
+	return err
+}
+
+// Once syncs every mailbox once, then processes events until everything
+// published has been handled (stored, or turned into a dead letter), then
+// returns. Mailboxes that fail to sync are reported in the error after the
+// rest has been processed.
+func (s *Service) Once(ctx context.Context) error {
+	var syncErrs []error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, p := range s.pollers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := p.SyncOnce(ctx); err != nil {
+				mu.Lock()
+				syncErrs = append(syncErrs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- s.worker.Run(wctx, s.cons, s.cfg.Worker.Concurrency) }()
+	wg.Wait()
+	if err := s.waitIdle(ctx); err != nil {
+		stop()
+		<-done
+		return err
+	}
+	stop()
+	if err := <-done; err != nil {
+		return err
+	}
+	return errors.Join(syncErrs...)
+}
+
+// waitIdle waits until the consumer has no pending or unacknowledged event.
+func (s *Service) waitIdle(ctx context.Context) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		n, err := s.bus.Backlog(ctx)
+		if err == nil && n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Close releases everything Open acquired.
+func (s *Service) Close() {
+	if s.bus != nil {
+		s.bus.Close()
+	}
+	if s.store != nil {
+		s.store.Close()
+	}
+	if s.lock != nil {
+		s.lock.Close()
+	}
+}
+
+// lockDir takes an exclusive lock on the data directory.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "shoubao.lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("lock data dir: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data dir %s is in use by another shoubao process (embedded store/bus): %w", dir, err)
+	}
+	return f, nil
+}

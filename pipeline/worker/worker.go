@@ -1,0 +1,309 @@
+// Package worker turns message events into stored submissions: it reads the
+// raw message from the bus, inspects it (decoding, files, archives, tables,
+// videos), checks the deadline, works out the unit, stores the result and
+// acknowledges the event.
+//
+// Delivery is at least once and every effect is idempotent: a message is
+// stored once per mailbox whatever the number of deliveries (the store keys
+// it by its raw SHA-256), and its files are content-addressed. A failure
+// that may pass (store or bus down) is retried with backoff; a message that
+// keeps failing becomes a dead-letter record after MaxDeliver attempts,
+// while its raw bytes stay in the raw bucket.
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/shoubao/shoubao/parsers/finding"
+	"github.com/shoubao/shoubao/parsers/inspect"
+	"github.com/shoubao/shoubao/pipeline/bus"
+	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/roster"
+	"github.com/shoubao/shoubao/sinks"
+)
+
+// Store is what the worker needs from the store.
+type Store interface {
+	HasMessage(ctx context.Context, mailboxID, rawSHA256 string) (bool, error)
+	SaveMessage(ctx context.Context, m *sinks.Message) (id int64, created bool, err error)
+	RecordDeadLetter(ctx context.Context, d sinks.DeadLetter) error
+}
+
+// Bus is what the worker needs from the bus: raw messages to read and a
+// place for the files found in them.
+type Bus interface {
+	OpenRaw(ctx context.Context, name string) (io.ReadCloser, error)
+	inspect.FileSink
+}
+
+// Options tune a worker.
+type Options struct {
+	// Campaigns by id: deadline, video limit and roster.
+	Campaigns map[string]*config.Campaign
+	// TempDir is scratch space for spooled parts.
+	TempDir string
+	// Limits bound the inspection of one message.
+	Limits inspect.Limits
+	// FFprobe is the ffprobe binary used for videos our parser cannot read.
+	FFprobe string
+	// DownloadLinks downloads large-attachment links and inspects the files.
+	DownloadLinks bool
+	// MaxDeliver is how many attempts a message gets before it becomes a
+	// dead letter. Default 5.
+	MaxDeliver int
+	// MinBackoff and MaxBackoff bound the retry delay. Defaults 2s, 5m.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// AckWait is the consumer's AckWait; the worker reports progress at a
+	// third of it while it works. Default 2m.
+	AckWait time.Duration
+	Logger  *slog.Logger
+}
+
+// Worker processes events.
+type Worker struct {
+	store    Store
+	bus      Bus
+	opts     Options
+	log      *slog.Logger
+	matchers map[string]*roster.Matcher
+
+	mu    sync.Mutex
+	stats Stats
+}
+
+// Stats counts what a worker did.
+type Stats struct {
+	Stored, Duplicates, Retried, DeadLetters int
+}
+
+// New returns a worker.
+func New(store Store, b Bus, opts Options) *Worker {
+	if opts.MaxDeliver <= 0 {
+		opts.MaxDeliver = 5
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 2 * time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 5 * time.Minute
+	}
+	if opts.AckWait <= 0 {
+		opts.AckWait = 2 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	w := &Worker{store: store, bus: b, opts: opts, log: opts.Logger, matchers: map[string]*roster.Matcher{}}
+	for id, c := range opts.Campaigns {
+		w.matchers[id] = roster.New(c.Units)
+	}
+	return w
+}
+
+// Stats returns the counters so far.
+func (w *Worker) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.stats
+}
+
+func (w *Worker) count(f func(*Stats)) {
+	w.mu.Lock()
+	f(&w.stats)
+	w.mu.Unlock()
+}
+
+// Run pulls events from the consumer with n concurrent workers until ctx is
+// done.
+func (w *Worker) Run(ctx context.Context, cons jetstream.Consumer, n int) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < max(n, 1); i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.loop(ctx, cons); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) error {
+	it, err := cons.Messages(jetstream.PullMaxMessages(1))
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	defer it.Stop()
+	for {
+		msg, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			w.log.Warn("worker: next event", "err", err)
+			continue
+		}
+		w.Deliver(ctx, msg)
+	}
+}
+
+// Deliver handles one delivered event and settles it with the bus: ack when
+// stored (or already stored), a delayed nak when a retry may help, term
+// after the message has become a dead letter.
+func (w *Worker) Deliver(ctx context.Context, msg jetstream.Msg) {
+	var ev bus.Event
+	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
+		// Not ours to read; nothing to store. Keep it out of the way.
+		w.log.Error("worker: undecodable event; terminating it", "err", err, "subject", msg.Subject())
+		_ = msg.Term()
+		return
+	}
+	attempt := 1
+	if md, err := msg.Metadata(); err == nil {
+		attempt = int(md.NumDelivered)
+	}
+	log := w.log.With("event", ev.ID(), "attempt", attempt)
+
+	// Keep the event ours while we work on a large message.
+	hctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		t := time.NewTicker(w.opts.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-t.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+
+	err := w.Handle(hctx, ev)
+	cancel()
+	if err == nil {
+		if aerr := msg.DoubleAck(ctx); aerr != nil {
+			// Stored but not acknowledged: the redelivery finds it stored.
+			log.Warn("worker: ack failed", "err", aerr)
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		_ = msg.NakWithDelay(w.opts.MinBackoff)
+		return
+	}
+	if attempt < w.opts.MaxDeliver {
+		delay := w.backoff(attempt)
+		log.Warn("worker: will retry", "err", err, "in", delay)
+		w.count(func(s *Stats) { s.Retried++ })
+		_ = msg.NakWithDelay(delay)
+		return
+	}
+	dl := sinks.DeadLetter{CampaignID: ev.CampaignID, MailboxID: ev.MailboxID, RawObject: ev.Object,
+		UIDValidity: ev.UIDValidity, UID: ev.UID, Error: err.Error(), Attempts: attempt, FailedAt: time.Now()}
+	if derr := w.store.RecordDeadLetter(ctx, dl); derr != nil {
+		// The store is down too: keep the event and try again later.
+		log.Error("worker: cannot record dead letter; keeping the event", "err", err, "record_err", derr)
+		_ = msg.NakWithDelay(w.opts.MaxBackoff)
+		return
+	}
+	log.Error("worker: DEAD LETTER: message kept failing; raw bytes kept", "err", err, "object", ev.Object)
+	w.count(func(s *Stats) { s.DeadLetters++ })
+	_ = msg.Term()
+}
+
+func (w *Worker) backoff(attempt int) time.Duration {
+	d := w.opts.MinBackoff
+	for i := 1; i < attempt && d < w.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, w.opts.MaxBackoff)
+}
+
+// Handle processes one event. It returns nil when the message is stored
+// (now or before), and an error only when a retry may succeed.
+func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
+	if ev.SHA256 != "" {
+		done, err := w.store.HasMessage(ctx, ev.MailboxID, ev.SHA256)
+		if err != nil {
+			return fmt.Errorf("handle %s: %w", ev.ID(), err)
+		}
+		if done {
+			w.count(func(s *Stats) { s.Duplicates++ })
+			return nil
+		}
+	}
+	campaign := w.opts.Campaigns[ev.CampaignID]
+	node, err := w.inspect(ctx, ev, campaign)
+	if err != nil {
+		return fmt.Errorf("handle %s: %w", ev.ID(), err)
+	}
+	m, err := w.record(ev, campaign, node)
+	if err != nil {
+		return fmt.Errorf("handle %s: %w", ev.ID(), err)
+	}
+	_, created, err := w.store.SaveMessage(ctx, m)
+	if err != nil {
+		return fmt.Errorf("handle %s: %w", ev.ID(), err)
+	}
+	if created {
+		w.count(func(s *Stats) { s.Stored++ })
+		w.log.Info("stored", "event", ev.ID(), "class", m.Class, "unit", m.Unit, "late", m.Late, "files", len(m.Attachments))
+	} else {
+		w.count(func(s *Stats) { s.Duplicates++ })
+	}
+	return nil
+}
+
+// inspect reads the raw message and inspects it. A parser that panics does
+// not take the worker down: the message is recorded as unreadable, with
+// its raw bytes kept, and the officer sees a finding.
+func (w *Worker) inspect(ctx context.Context, ev bus.Event, c *config.Campaign) (node *inspect.Node, err error) {
+	r, err := w.bus.OpenRaw(ctx, ev.Object)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	opts := inspect.Options{TempDir: w.opts.TempDir, Limits: w.opts.Limits, Files: w.bus, FFprobe: w.opts.FFprobe,
+		DownloadLinks: w.opts.DownloadLinks}
+	if c != nil {
+		opts.VideoLimitSeconds = c.VideoLimitSeconds
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			w.log.Error("worker: parser panic; storing the message as unreadable", "event", ev.ID(), "panic", p, "stack", string(debug.Stack()))
+			node = &inspect.Node{Kind: "message", Size: ev.Size, SHA256: ev.SHA256,
+				Message:  &inspect.MessageInfo{Class: "malformed"},
+				Findings: []finding.Finding{finding.New("parser_crash", "邮件无法解析（程序内部错误），原始邮件已保存，请人工查看")}}
+			err = nil
+		}
+	}()
+	node, err = inspect.Message(ctx, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	// A message over the size limit is read only in part; otherwise the
+	// bytes read must be the bytes the poller stored.
+	if ev.SHA256 != "" && node.Size == ev.Size && node.SHA256 != ev.SHA256 {
+		return nil, fmt.Errorf("raw object %s: sha256 %s, event says %s", ev.Object, node.SHA256, ev.SHA256)
+	}
+	return node, nil
+}

@@ -1,0 +1,298 @@
+// Package storetest is the conformance suite every shoubao store passes:
+// sinks/postgres and sinks/sqlite run the same tests, so the embedded
+// default behaves like production.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shoubao/shoubao/sinks"
+)
+
+// Store is the whole method set of a shoubao store.
+type Store interface {
+	Ping(ctx context.Context) error
+	LoadCheckpoint(ctx context.Context, mailboxID string) (sinks.Checkpoint, error)
+	SaveCheckpoint(ctx context.Context, cp sinks.Checkpoint) error
+	Checkpoints(ctx context.Context) ([]sinks.Checkpoint, error)
+	HasMessage(ctx context.Context, mailboxID, rawSHA256 string) (bool, error)
+	SaveMessage(ctx context.Context, m *sinks.Message) (id int64, created bool, err error)
+	Messages(ctx context.Context, campaignID string) ([]sinks.Message, error)
+	RecordDeadLetter(ctx context.Context, d sinks.DeadLetter) error
+	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
+	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
+	PendingPostProcess(ctx context.Context, mailboxID string, limit int) ([]sinks.PostProcessItem, error)
+	MarkPostProcessed(ctx context.Context, ids []int64) error
+}
+
+// Run runs the suite. newStore returns a fresh, empty store for one subtest
+// and must arrange its cleanup with t.Cleanup.
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		f    func(t *testing.T, s Store)
+	}{
+		{"Checkpoint", testCheckpoint},
+		{"SaveMessageRoundTrip", testSaveMessageRoundTrip},
+		{"SaveMessageIdempotent", testSaveMessageIdempotent},
+		{"SaveMessageConcurrent", testSaveMessageConcurrent},
+		{"DeadLetters", testDeadLetters},
+		{"CampaignCounts", testCampaignCounts},
+		{"PostProcess", testPostProcess},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.f(t, newStore(t))
+		})
+	}
+}
+
+func testCheckpoint(t *testing.T, s Store) {
+	ctx := context.Background()
+	if _, err := s.LoadCheckpoint(ctx, "c/a@x.cn"); !errors.Is(err, sinks.ErrNotFound) {
+		t.Fatalf("LoadCheckpoint on empty store: err = %v, want ErrNotFound", err)
+	}
+	at := time.Date(2026, 6, 1, 10, 0, 0, 123000000, time.UTC)
+	cp := sinks.Checkpoint{MailboxID: "c/a@x.cn", CampaignID: "c", Address: "a@x.cn", UIDValidity: 4000000000, LastUID: 17, LastSync: at}
+	if err := s.SaveCheckpoint(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.LoadCheckpoint(ctx, cp.MailboxID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.UIDValidity != cp.UIDValidity || got.LastUID != 17 || !got.LastSync.Equal(at) || got.LastError != "" || !got.LastErrorAt.IsZero() {
+		t.Errorf("checkpoint round trip: got %+v, want %+v", got, cp)
+	}
+	cp.LastError, cp.LastErrorAt, cp.LastUID = "dial tcp: refused", at.Add(time.Minute), 20
+	if err := s.SaveCheckpoint(ctx, cp); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Checkpoints(ctx)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("Checkpoints = %v, %v", all, err)
+	}
+	if all[0].LastUID != 20 || all[0].LastError != "dial tcp: refused" || !all[0].LastErrorAt.Equal(at.Add(time.Minute)) {
+		t.Errorf("checkpoint update: got %+v", all[0])
+	}
+}
+
+func sampleMessage(campaign, mailbox, sha string, uid uint32) *sinks.Message {
+	return &sinks.Message{
+		CampaignID: campaign, MailboxID: mailbox, UIDValidity: 1, UID: uid,
+		RawObject: fmt.Sprintf("%s/1/%d", mailbox, uid), RawSHA256: sha, RawSize: 2048,
+		InternalDate: time.Date(2026, 6, 8, 15, 30, 0, 0, time.UTC),
+		MessageID:    "<" + sha + "@163.com>", Subject: "高平市科技局报送材料", From: "gp@163.com",
+		To: []string{"jcskjjptk@163.com"}, Cc: nil, Date: time.Date(2026, 6, 8, 23, 29, 0, 0, time.FixedZone("CST", 8*3600)),
+		Class: "submission", Unit: "高平市发展改革和科技局", UnitBy: "sender", Late: false,
+		Findings: json.RawMessage(`[{"code":"x","message":"问题"}]`),
+		Analysis: json.RawMessage(`{"kind":"message","size":2048}`),
+		Attachments: []sinks.Attachment{
+			{Index: 0, Parent: -1, Name: "材料.zip", ContentType: "application/zip", Kind: "archive", Size: 1000, SHA256: "aa"},
+			{Index: 1, Parent: 0, Name: "总结报告.docx", Kind: "report", Size: 600, SHA256: "bb"},
+			{Index: 2, Parent: 0, Name: "视频.mp4", Kind: "video", Size: 400, SHA256: "cc",
+				Details:  json.RawMessage(`{"container":"mp4","duration_seconds":200.5}`),
+				Findings: json.RawMessage(`[{"code":"video_too_long","message":"视频过长"}]`)},
+		},
+		Links: []sinks.Link{{Provider: "163", URL: "https://mail.163.com/large-attachment-download/?file=x", Name: "视频.mp4", Size: 300 << 20, Expires: "2026-06-23"}},
+	}
+}
+
+func testSaveMessageRoundTrip(t *testing.T, s Store) {
+	ctx := context.Background()
+	m := sampleMessage("c1", "c1/a@x.cn", "sha-1", 5)
+	id, created, err := s.SaveMessage(ctx, m)
+	if err != nil || !created || id == 0 {
+		t.Fatalf("SaveMessage = %d, %v, %v", id, created, err)
+	}
+	got, err := s.Messages(ctx, "c1")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Messages = %v, %v", got, err)
+	}
+	g := got[0]
+	if g.ID != id || g.Subject != m.Subject || g.From != m.From || len(g.To) != 1 || g.To[0] != m.To[0] || len(g.Cc) != 0 ||
+		!g.InternalDate.Equal(m.InternalDate) || !g.Date.Equal(m.Date) || g.Unit != m.Unit || g.UnitBy != "sender" ||
+		g.Class != "submission" || g.RawSize != 2048 || g.UID != 5 || g.StoredAt.IsZero() {
+		t.Errorf("message round trip:\n got %+v\nwant %+v", g, m)
+	}
+	assertJSON(t, "findings", g.Findings, m.Findings)
+	assertJSON(t, "analysis", g.Analysis, m.Analysis)
+	if len(g.Attachments) != 3 {
+		t.Fatalf("attachments: got %d, want 3", len(g.Attachments))
+	}
+	a := g.Attachments[2]
+	if a.Name != "视频.mp4" || a.Parent != 0 || a.Kind != "video" || a.Size != 400 || a.SHA256 != "cc" {
+		t.Errorf("attachment round trip: %+v", a)
+	}
+	assertJSON(t, "details", a.Details, m.Attachments[2].Details)
+	assertJSON(t, "attachment findings", a.Findings, m.Attachments[2].Findings)
+	if g.Attachments[0].Details != nil || g.Attachments[0].Parent != -1 {
+		t.Errorf("attachment without details: %+v", g.Attachments[0])
+	}
+	if len(g.Links) != 1 || g.Links[0] != m.Links[0] {
+		t.Errorf("links: got %+v, want %+v", g.Links, m.Links)
+	}
+	if other, _ := s.Messages(ctx, "other"); len(other) != 0 {
+		t.Errorf("Messages(other) = %d messages, want 0", len(other))
+	}
+	if all, _ := s.Messages(ctx, ""); len(all) != 1 {
+		t.Errorf("Messages(\"\") = %d messages, want 1", len(all))
+	}
+}
+
+func assertJSON(t *testing.T, what string, got, want json.RawMessage) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Errorf("%s: stored JSON %q does not parse: %v", what, got, err)
+		return
+	}
+	_ = json.Unmarshal(want, &w)
+	gb, _ := json.Marshal(g)
+	wb, _ := json.Marshal(w)
+	if string(gb) != string(wb) {
+		t.Errorf("%s: got %s, want %s", what, gb, wb)
+	}
+}
+
+func testSaveMessageIdempotent(t *testing.T, s Store) {
+	ctx := context.Background()
+	m := sampleMessage("c1", "c1/a@x.cn", "sha-dup", 5)
+	id1, created, err := s.SaveMessage(ctx, m)
+	if err != nil || !created {
+		t.Fatalf("first save: %v %v", created, err)
+	}
+	if ok, err := s.HasMessage(ctx, m.MailboxID, m.RawSHA256); err != nil || !ok {
+		t.Fatalf("HasMessage after save = %v, %v", ok, err)
+	}
+	if ok, _ := s.HasMessage(ctx, "c1/other@x.cn", m.RawSHA256); ok {
+		t.Fatal("HasMessage matched another mailbox")
+	}
+	// The same bytes again after a UIDVALIDITY reset: one row, new location.
+	again := sampleMessage("c1", "c1/a@x.cn", "sha-dup", 99)
+	again.UIDValidity = 2
+	id2, created, err := s.SaveMessage(ctx, again)
+	if err != nil || created || id2 != id1 {
+		t.Fatalf("second save = %d, %v, %v; want %d, false, nil", id2, created, err, id1)
+	}
+	got, _ := s.Messages(ctx, "c1")
+	if len(got) != 1 || len(got[0].Attachments) != 3 || got[0].UID != 99 || got[0].UIDValidity != 2 {
+		t.Fatalf("after duplicate save: %d messages, %+v", len(got), got)
+	}
+	// The same bytes in the campaign's other mailbox (分别报送) are a second row.
+	if _, created, err := s.SaveMessage(ctx, sampleMessage("c1", "c1/b@x.cn", "sha-dup", 1)); err != nil || !created {
+		t.Fatalf("save in second mailbox: %v %v", created, err)
+	}
+}
+
+func testSaveMessageConcurrent(t *testing.T, s Store) {
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	createdCount := 0
+	ids := map[int64]bool{}
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, created, err := s.SaveMessage(ctx, sampleMessage("c1", "c1/a@x.cn", "sha-race", 7))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			ids[id] = true
+			if created {
+				createdCount++
+			}
+		}()
+	}
+	wg.Wait()
+	if createdCount != 1 || len(ids) != 1 {
+		t.Fatalf("8 concurrent saves of one message: created %d times, %d ids; want 1, 1", createdCount, len(ids))
+	}
+}
+
+func testDeadLetters(t *testing.T, s Store) {
+	ctx := context.Background()
+	at := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	d := sinks.DeadLetter{CampaignID: "c1", MailboxID: "c1/a@x.cn", RawObject: "c1/a@x.cn/1/3", UIDValidity: 1, UID: 3, Error: "boom", Attempts: 5, FailedAt: at}
+	if err := s.RecordDeadLetter(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	d.Error, d.Attempts, d.FailedAt = "boom again", 6, at.Add(time.Hour)
+	if err := s.RecordDeadLetter(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.DeadLetters(ctx)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("DeadLetters = %v, %v", got, err)
+	}
+	if got[0].Error != "boom again" || got[0].Attempts != 6 || !got[0].FailedAt.Equal(at.Add(time.Hour)) || got[0].UID != 3 || got[0].RawObject != d.RawObject {
+		t.Errorf("dead letter: %+v", got[0])
+	}
+}
+
+func testCampaignCounts(t *testing.T, s Store) {
+	ctx := context.Background()
+	mk := func(sha, unit, class string, late bool) {
+		m := sampleMessage("c1", "c1/a@x.cn", sha, 1)
+		m.Unit, m.Class, m.Late = unit, class, late
+		if _, _, err := s.SaveMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("1", "甲", "submission", false)
+	mk("2", "甲", "submission", true)
+	mk("3", "乙", "submission", false)
+	mk("4", "", "submission", false)
+	mk("5", "", "auto_reply", false)
+	if err := s.RecordDeadLetter(ctx, sinks.DeadLetter{CampaignID: "c2", MailboxID: "c2/a", RawObject: "o", FailedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.CampaignCounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sinks.CampaignCount{
+		{CampaignID: "c1", Messages: 5, Submissions: 4, Units: 2, Late: 1},
+		{CampaignID: "c2", DeadLetters: 1},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("CampaignCounts = %+v, want %+v", got, want)
+	}
+}
+
+func testPostProcess(t *testing.T, s Store) {
+	ctx := context.Background()
+	var ids []int64
+	for i := uint32(1); i <= 3; i++ {
+		id, _, err := s.SaveMessage(ctx, sampleMessage("c1", "c1/a@x.cn", fmt.Sprint("pp", i), i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	items, err := s.PendingPostProcess(ctx, "c1/a@x.cn", 10)
+	if err != nil || len(items) != 3 || items[0].UID != 1 || items[2].MessageID != ids[2] {
+		t.Fatalf("PendingPostProcess = %+v, %v", items, err)
+	}
+	if err := s.MarkPostProcessed(ctx, ids[:2]); err != nil {
+		t.Fatal(err)
+	}
+	items, _ = s.PendingPostProcess(ctx, "c1/a@x.cn", 10)
+	if len(items) != 1 || items[0].MessageID != ids[2] {
+		t.Fatalf("after marking: %+v", items)
+	}
+	if items, _ := s.PendingPostProcess(ctx, "c1/b@x.cn", 10); len(items) != 0 {
+		t.Fatalf("other mailbox: %+v", items)
+	}
+}
