@@ -70,6 +70,7 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	if *verbose {
 		logOut = env.stderr
 	}
+	service.SetMemoryLimit(cfg)
 	svc, err := service.Open(ctx, cfg, newLogger(logOut, cfg.LogLevel))
 	if err != nil {
 		return err

@@ -37,6 +37,7 @@ func cmdRun(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
+	log.Debug("soft memory limit", "bytes", service.SetMemoryLimit(cfg))
 	svc, err := service.Open(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -28,8 +28,8 @@ func TestLoadExample(t *testing.T) {
 	if cp.Delivery != DeliveryEach || len(cp.Mailboxes) != 2 || cp.Mailboxes[0].IMAP.User != "jcskjjptk@163.com" || cp.Mailboxes[0].IMAP.Folder != "INBOX" {
 		t.Errorf("campaign decoded wrong: %+v", cp)
 	}
-	if cfg.Bus.Embedded.MaxStore != 20<<30 || cfg.Poll.StaleAfter != 30*time.Minute {
-		t.Errorf("sizes/durations decoded wrong: %v %v", cfg.Bus.Embedded.MaxStore, cfg.Poll.StaleAfter)
+	if cfg.Bus.Embedded.MaxStore != 20<<30 || cfg.Poll.StaleAfter != 30*time.Minute || cfg.MemoryLimit != 64<<20 {
+		t.Errorf("sizes/durations decoded wrong: %v %v %v", cfg.Bus.Embedded.MaxStore, cfg.Poll.StaleAfter, cfg.MemoryLimit)
 	}
 }
 
@@ -109,6 +109,7 @@ campaigns:
 func TestBadValuesDoNotHideOtherProblems(t *testing.T) {
 	src := `
 store: {url: "mysql://x"}
+memory_limit: 1MB
 bus: {embedded: {max_store: lots}}
 poll: {interval: soon}
 campaigns:
@@ -125,7 +126,7 @@ campaigns:
 	if !errors.As(err, &ce) {
 		t.Fatalf("want *Error, got %v", err)
 	}
-	for _, want := range []string{"store.url", "campaigns[0].deadline", "campaigns[0].materials[1]", "campaigns[0].mailboxes[0].imap.password", "line 3", "line 4"} {
+	for _, want := range []string{"store.url", "campaigns[0].deadline", "campaigns[0].materials[1]", "campaigns[0].mailboxes[0].imap.password", "memory_limit", "line 4", "line 5"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("problem at %q not reported:\n%v", want, err)
 		}

@@ -57,6 +57,9 @@ func (c *Config) validate(secrets bool) error {
 	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.LogLevel) {
 		ps.add("log_level", "must be debug, info, warn or error, not %q", c.LogLevel)
 	}
+	if c.MemoryLimit < 16<<20 {
+		ps.add("memory_limit", "must be at least 16MB, not %v (the environment variable GOMEMLIMIT=off disables the limit)", c.MemoryLimit)
+	}
 	if c.Store.URL != "" {
 		if u, err := url.Parse(c.Store.URL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			ps.add("store.url", "must be a postgres:// URL (or empty for the embedded store)")

@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"testing"
 	"time"
@@ -27,8 +29,17 @@ import (
 // messages to nowhere, in the same run: ratio = pipeline time / fetch time.
 //
 //	go test -run '^$' -bench PipelineSmall -benchtime 2000x ./pipeline/service/
+//
+// With SHOUBAO_BENCH_DOVECOT=1 the IMAP server is a Dovecot in its own
+// process, as in production, and the process runs under the soft memory
+// limit `shoubao run` sets (memory_limit). The in-process server's mailbox
+// would otherwise share (and inflate) the heap that limit governs.
 func BenchmarkPipelineSmall(b *testing.B) {
 	srv := imaptest.Mem(b)
+	dovecot := os.Getenv("SHOUBAO_BENCH_DOVECOT") == "1"
+	if dovecot {
+		srv = imaptest.Dovecot(b)
+	}
 	base, err := os.ReadFile(fixtures + "rfc2231_gbk.eml")
 	if err != nil {
 		b.Fatal(err)
@@ -40,6 +51,10 @@ func BenchmarkPipelineSmall(b *testing.B) {
 	}
 	cfg := testConfig(b, "", "", "", srv)
 	cfg.DataDir = b.TempDir()
+	if dovecot {
+		b.Logf("soft memory limit as in shoubao run: %d MiB", service.SetMemoryLimit(cfg)>>20)
+		defer debug.SetMemoryLimit(math.MaxInt64)
+	}
 	ctx := context.Background()
 	svc, err := service.Open(ctx, cfg, quiet())
 	if err != nil {
@@ -106,7 +121,9 @@ func fetchAll(b *testing.B, srv *imaptest.Server) {
 //
 // By default it uses the embedded store and nats-server, whose memory is
 // then part of this process; SHOUBAO_BENCH_EXTERNAL=1 uses the machine's
-// PostgreSQL and NATS instead (the production topology).
+// PostgreSQL and NATS instead (the production topology). Like `shoubao
+// run`, it sets the soft memory limit memory_limit (64MB by default);
+// GOMEMLIMIT overrides it, and GOMEMLIMIT=off measures without one.
 func BenchmarkBigMessage(b *testing.B) {
 	if os.Getenv("SHOUBAO_BENCH_BIG") != "1" {
 		b.Skip("set SHOUBAO_BENCH_BIG=1 (needs ~3 GB of disk)")
@@ -130,6 +147,8 @@ func BenchmarkBigMessage(b *testing.B) {
 	cfg := testConfig(b, storeURL, busURL, ns, srv)
 	cfg.DataDir = b.TempDir()
 	cfg.Bus.Embedded.MaxStore = 8 << 30
+	b.Logf("soft memory limit as in shoubao run: %d MiB", service.SetMemoryLimit(cfg)>>20)
+	defer debug.SetMemoryLimit(math.MaxInt64)
 	ctx := context.Background()
 	svc, err := service.Open(ctx, cfg, quiet())
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -27,6 +28,17 @@ import (
 	"github.com/shoubao/shoubao/sinks/postgres"
 	"github.com/shoubao/shoubao/sinks/sqlite"
 )
+
+// SetMemoryLimit applies cfg.MemoryLimit as the process's soft memory limit
+// (runtime/debug.SetMemoryLimit), unless the GOMEMLIMIT environment variable
+// is set, in which case the runtime already obeys it. It reports the limit
+// in force. The setting is process-wide: only main and benchmarks call it.
+func SetMemoryLimit(cfg *config.Config) int64 {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(int64(cfg.MemoryLimit))
+	}
+	return debug.SetMemoryLimit(-1)
+}
 
 // Store is everything the process needs from a store.
 type Store interface {

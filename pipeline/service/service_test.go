@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -216,5 +218,21 @@ func TestEmbeddedDataDirLocked(t *testing.T) {
 		t.Fatal("a second process opened the same embedded data directory")
 	} else if !strings.Contains(err.Error(), "in use") {
 		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+// TestSetMemoryLimit: the configured soft limit is applied, and a
+// GOMEMLIMIT set in the environment wins over it.
+func TestSetMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	t.Setenv("GOMEMLIMIT", "")
+	cfg := &config.Config{MemoryLimit: 80 << 20}
+	if got := service.SetMemoryLimit(cfg); got != 80<<20 {
+		t.Errorf("limit %d, want %d", got, 80<<20)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	t.Setenv("GOMEMLIMIT", "off")
+	if got := service.SetMemoryLimit(cfg); got != math.MaxInt64 {
+		t.Errorf("with GOMEMLIMIT set the limit became %d; the variable must win", got)
 	}
 }
