@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -296,6 +297,11 @@ func TestDropMidFetch(t *testing.T) {
 			n, err := p.SyncOnce(ctx)
 			if err == nil || dropped.Load() != 1 || n != 1 {
 				t.Fatalf("sync through a dropping proxy: published %d, err %v, dropped %d; want 1, an error, 1", n, err, dropped.Load())
+			}
+			// go-imap ends a cut literal with a plain io.EOF; the poller
+			// must notice the missing bytes itself.
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Errorf("the cut is not reported as a short body: %v", err)
 			}
 			cp, _ := b.store.LoadCheckpoint(ctx, "c1/unit@163.com")
 			if cp.LastError == "" || cp.LastErrorAt.IsZero() {
