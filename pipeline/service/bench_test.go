@@ -17,6 +17,7 @@ import (
 
 	"github.com/shoubao/shoubao/parsers/mail/mailtest"
 	"github.com/shoubao/shoubao/pipeline/bus/bustest"
+	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
 	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks/postgres/pgtest"
@@ -51,20 +52,8 @@ func BenchmarkPipelineSmall(b *testing.B) {
 	}
 	cfg := testConfig(b, "", "", "", srv)
 	cfg.DataDir = b.TempDir()
-	if dovecot {
-		b.Logf("soft memory limit as in shoubao run: %d MiB", service.SetMemoryLimit(cfg)>>20)
-		defer debug.SetMemoryLimit(math.MaxInt64)
-	}
 	ctx := context.Background()
-	svc, err := service.Open(ctx, cfg, quiet())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer svc.Close()
-
-	fetchStart := time.Now()
-	fetchAll(b, srv)
-	fetch := time.Since(fetchStart)
+	svc, fetch := openAndFetch(b, cfg, srv, dovecot)
 
 	b.ResetTimer()
 	start := time.Now()
@@ -79,6 +68,24 @@ func BenchmarkPipelineSmall(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(float64(b.N)/fetch.Seconds(), "raw-fetch-msgs/s")
 	b.ReportMetric(elapsed.Seconds()/fetch.Seconds(), "x-raw-fetch")
+}
+
+// openAndFetch opens the service (closed when the benchmark ends), under
+// the soft memory limit `shoubao run` sets when limit is true, and times the
+// reference: a bare IMAP fetch of the whole mailbox.
+func openAndFetch(b *testing.B, cfg *config.Config, srv *imaptest.Server, limit bool) (*service.Service, time.Duration) {
+	if limit {
+		b.Logf("soft memory limit as in shoubao run: %d MiB", service.SetMemoryLimit(cfg)>>20)
+		b.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+	}
+	svc, err := service.Open(context.Background(), cfg, quiet())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(svc.Close)
+	start := time.Now()
+	fetchAll(b, srv)
+	return svc, time.Since(start)
 }
 
 // fetchAll downloads every message's body over IMAP and discards it.
@@ -147,18 +154,8 @@ func BenchmarkBigMessage(b *testing.B) {
 	cfg := testConfig(b, storeURL, busURL, ns, srv)
 	cfg.DataDir = b.TempDir()
 	cfg.Bus.Embedded.MaxStore = 8 << 30
-	b.Logf("soft memory limit as in shoubao run: %d MiB", service.SetMemoryLimit(cfg)>>20)
-	defer debug.SetMemoryLimit(math.MaxInt64)
 	ctx := context.Background()
-	svc, err := service.Open(ctx, cfg, quiet())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer svc.Close()
-
-	fetchStart := time.Now()
-	fetchAll(b, srv)
-	fetch := time.Since(fetchStart)
+	svc, fetch := openAndFetch(b, cfg, srv, true)
 
 	if err := mailtest.ResetPeakRSS(); err != nil {
 		b.Logf("cannot reset peak RSS: %v", err)
