@@ -39,9 +39,10 @@ type Config struct {
 	// MemoryLimit is the Go runtime's soft memory limit for the process
 	// (runtime/debug.SetMemoryLimit): above it the garbage collector works
 	// harder instead of letting the heap double. Default 64MB, which keeps
-	// a 500 MB message with the embedded nats-server under 100 MB of RSS at
-	// no measurable cost in throughput. The GOMEMLIMIT environment
-	// variable, when set (GOMEMLIMIT=off disables the limit), wins.
+	// a 500 MB message with the embedded nats-server under 100 MB of RSS
+	// (measured: 5-10% fewer small messages per second). The GOMEMLIMIT
+	// environment variable, when set (GOMEMLIMIT=off disables the limit),
+	// wins.
 	MemoryLimit ByteSize `yaml:"memory_limit"`
 
 	Store    Store      `yaml:"store"`

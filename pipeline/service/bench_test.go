@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -36,10 +35,12 @@ import (
 // limit `shoubao run` sets (memory_limit). The in-process server's mailbox
 // would otherwise share (and inflate) the heap that limit governs.
 func BenchmarkPipelineSmall(b *testing.B) {
-	srv := imaptest.Mem(b)
 	dovecot := os.Getenv("SHOUBAO_BENCH_DOVECOT") == "1"
+	var srv *imaptest.Server
 	if dovecot {
 		srv = imaptest.Dovecot(b)
+	} else {
+		srv = imaptest.Mem(b)
 	}
 	base, err := os.ReadFile(fixtures + "rfc2231_gbk.eml")
 	if err != nil {
@@ -75,8 +76,9 @@ func BenchmarkPipelineSmall(b *testing.B) {
 // reference: a bare IMAP fetch of the whole mailbox.
 func openAndFetch(b *testing.B, cfg *config.Config, srv *imaptest.Server, limit bool) (*service.Service, time.Duration) {
 	if limit {
+		prev := debug.SetMemoryLimit(-1)
 		b.Logf("soft memory limit as in shoubao run: %d MiB", service.SetMemoryLimit(cfg)>>20)
-		b.Cleanup(func() { debug.SetMemoryLimit(math.MaxInt64) })
+		b.Cleanup(func() { debug.SetMemoryLimit(prev) })
 	}
 	svc, err := service.Open(context.Background(), cfg, quiet())
 	if err != nil {
