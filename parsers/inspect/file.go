@@ -97,6 +97,9 @@ func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, ar
 	if n.Findings == nil {
 		n.Findings = []finding.Finding{}
 	}
+	if in.opts.Progress != nil {
+		in.opts.Progress(n.Name)
+	}
 	res := filekind.Detect(f, n.Size, n.Name)
 	n.Kind, n.Format = res.Kind, res.Format
 	if res.Mismatch != "" {

@@ -24,6 +24,10 @@ type Options struct {
 	// bodies (off by default), bounded by Limits.MaxDownloadBytes and
 	// Limits.DownloadTimeout.
 	DownloadLinks bool
+	// Progress, when set, is called with a file's name before its content
+	// is read (kind detection, archives, tables, videos). The worker records
+	// it, so that a file whose reading kills the process can be named.
+	Progress func(name string)
 }
 
 // Limits bound the work done on one input. Zero fields take the defaults.
