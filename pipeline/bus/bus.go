@@ -13,6 +13,7 @@
 //	consumer shoubao-workers  durable pull consumer of SHOUBAO_EVENTS
 //	bucket   shoubao-raw      raw messages, named <campaign>/<address>/<uidvalidity>/<uid>
 //	bucket   shoubao-files    decoded files, named by their SHA-256 (hex)
+//	kv       shoubao-attempts events whose handling began and has not ended
 //
 // Every item in a bucket is stored as segments of at most SegmentSize
 // (objects "<name>/seg/000000", …) and a manifest object at <name> written
@@ -43,6 +44,9 @@ type Names struct {
 	Consumer      string
 	BucketRaw     string
 	BucketFiles   string
+	// BucketAttempts is the key-value bucket of events whose handling
+	// began and has not ended (see Attempt).
+	BucketAttempts string
 }
 
 // NamesFor returns the resource names in a namespace ("" for the default).
@@ -53,6 +57,8 @@ func NamesFor(namespace string) Names {
 		Consumer:      "shoubao-workers",
 		BucketRaw:     "shoubao-raw",
 		BucketFiles:   "shoubao-files",
+
+		BucketAttempts: "shoubao-attempts",
 	}
 	if namespace != "" {
 		n.Stream = namespace + "_" + n.Stream
@@ -60,6 +66,7 @@ func NamesFor(namespace string) Names {
 		n.Consumer = namespace + "-" + n.Consumer
 		n.BucketRaw = namespace + "-" + n.BucketRaw
 		n.BucketFiles = namespace + "-" + n.BucketFiles
+		n.BucketAttempts = namespace + "-" + n.BucketAttempts
 	}
 	return n
 }
@@ -114,14 +121,16 @@ type Options struct {
 
 // Bus is a live connection to JetStream with shoubao's resources set up.
 type Bus struct {
-	nc     *nats.Conn
-	js     jetstream.JetStream
-	raw    jetstream.ObjectStore
-	files  jetstream.ObjectStore
-	srv    *server.Server
-	log    *slog.Logger
-	events jetstream.Stream
-	names  Names
+	nc    *nats.Conn
+	js    jetstream.JetStream
+	raw   jetstream.ObjectStore
+	files jetstream.ObjectStore
+	// attempts records the handling of events that began (attempts.go).
+	attempts jetstream.KeyValue
+	srv      *server.Server
+	log      *slog.Logger
+	events   jetstream.Stream
+	names    Names
 
 	closeOnce sync.Once
 }
@@ -237,6 +246,16 @@ func (b *Bus) setup(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketFiles, err)
+	}
+	b.attempts, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      n.BucketAttempts,
+		Description: "shoubao: events whose handling began and has not ended (poison-message guard)",
+		History:     1,
+		TTL:         30 * 24 * time.Hour,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketAttempts, err)
 	}
 	return nil
 }

@@ -9,6 +9,14 @@
 // that may pass (store or bus down) is retried with backoff; a message that
 // keeps failing becomes a dead-letter record after MaxDeliver attempts,
 // while its raw bytes stay in the raw bucket.
+//
+// A message cannot stop the pipeline: each attempt is recorded on the bus
+// before the message is read and removed when the attempt ends, whatever
+// its outcome. An attempt that never ended was cut short by a crash, an
+// out-of-memory kill or a hang; once MaxCrashes attempts of a message have
+// been cut short, the next delivery reads only its header and the names of
+// its parts, stores it with a needs_manual_review finding naming the file
+// that was being read, and records a dead letter.
 package worker
 
 import (
@@ -39,12 +47,23 @@ type Store interface {
 	RecordDeadLetter(ctx context.Context, d sinks.DeadLetter) error
 }
 
-// Bus is what the worker needs from the bus: raw messages to read and a
-// place for the files found in them.
+// Bus is what the worker needs from the bus: raw messages to read, a
+// place for the files found in them, and the record of attempts.
 type Bus interface {
 	OpenRaw(ctx context.Context, name string) (io.ReadCloser, error)
 	inspect.FileSink
+	Attempts
 }
+
+// Attempts records the handling of events outside the process, so that an
+// attempt cut short by a crash is known at the event's next delivery.
+type Attempts interface {
+	BeginAttempt(ctx context.Context, eventID string) (bus.Attempt, error)
+	NoteAttemptFile(ctx context.Context, a bus.Attempt, file string) error
+	EndAttempt(ctx context.Context, eventID string) error
+}
+
+var _ Bus = (*bus.Bus)(nil)
 
 // Options tune a worker.
 type Options struct {
@@ -67,7 +86,19 @@ type Options struct {
 	// AckWait is the consumer's AckWait; the worker reports progress at a
 	// third of it while it works. Default 2m.
 	AckWait time.Duration
-	Logger  *slog.Logger
+	// MaxCrashes is how many attempts of a message may be cut short (the
+	// process died or hung while reading it) before the message is stored
+	// unread for manual review. Default 2.
+	MaxCrashes int
+	// HangAfter is how long one attempt may take before the worker stops
+	// reporting progress for it, so that the event is redelivered and the
+	// attempt counts as cut short. Default: Limits.Timeout plus 5 minutes.
+	HangAfter time.Duration
+	// BeforeFile, when set, is called with each file's name before the
+	// file's content is read, after the attempt record names it (tests use
+	// it to stop the process at a chosen file).
+	BeforeFile func(name string)
+	Logger     *slog.Logger
 }
 
 // Worker processes events.
@@ -84,7 +115,7 @@ type Worker struct {
 
 // Stats counts what a worker did.
 type Stats struct {
-	Stored, Duplicates, Retried, DeadLetters int
+	Stored, Duplicates, Retried, DeadLetters, Quarantined int
 }
 
 // New returns a worker.
@@ -100,6 +131,12 @@ func New(store Store, b Bus, opts Options) *Worker {
 	}
 	if opts.AckWait <= 0 {
 		opts.AckWait = 2 * time.Minute
+	}
+	if opts.MaxCrashes <= 0 {
+		opts.MaxCrashes = 2
+	}
+	if opts.HangAfter <= 0 {
+		opts.HangAfter = opts.Limits.WithDefaults().Timeout + 5*time.Minute
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -187,9 +224,16 @@ func (w *Worker) Deliver(ctx context.Context, msg jetstream.Msg) {
 	go func() {
 		t := time.NewTicker(w.opts.AckWait / 3)
 		defer t.Stop()
+		hung := time.NewTimer(w.opts.HangAfter)
+		defer hung.Stop()
 		for {
 			select {
 			case <-hctx.Done():
+				return
+			case <-hung.C:
+				// Let the event go back to the stream: its attempt record
+				// stays, so this attempt counts as cut short.
+				log.Error("worker: handling hangs; giving the event back", "after", w.opts.HangAfter)
 				return
 			case <-t.C:
 				_ = msg.InProgress()
@@ -251,8 +295,28 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 			return nil
 		}
 	}
+	att, err := w.bus.BeginAttempt(ctx, ev.ID())
+	if err != nil {
+		return fmt.Errorf("handle %s: %w", ev.ID(), err)
+	}
+	defer func() {
+		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := w.bus.EndAttempt(ectx, ev.ID()); err != nil {
+			w.log.Warn("worker: cannot end attempt record", "event", ev.ID(), "err", err)
+		}
+	}()
 	campaign := w.opts.Campaigns[ev.CampaignID]
-	node, err := w.inspect(ctx, ev, campaign)
+	cutShort := att.Unfinished - 1
+	quarantine := cutShort >= w.opts.MaxCrashes
+	var node *inspect.Node
+	if quarantine {
+		w.log.Error("worker: message stopped the process before; storing it unread", "event", ev.ID(),
+			"cut_short", cutShort, "file", att.File)
+		node, err = w.quarantine(ctx, ev, att)
+	} else {
+		node, err = w.inspect(ctx, ev, campaign, att)
+	}
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
@@ -260,30 +324,67 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
+	if quarantine {
+		reason := fmt.Sprintf("quarantined: the process stopped %d times while reading this message", cutShort)
+		if att.File != "" {
+			reason += fmt.Sprintf(" (file %q)", att.File)
+		}
+		dl := sinks.DeadLetter{CampaignID: ev.CampaignID, MailboxID: ev.MailboxID, RawObject: ev.Object,
+			UIDValidity: ev.UIDValidity, UID: ev.UID, Error: reason + "; stored unread for manual review",
+			Attempts: att.Unfinished, FailedAt: time.Now()}
+		if err := w.store.RecordDeadLetter(ctx, dl); err != nil {
+			return fmt.Errorf("handle %s: %w", ev.ID(), err)
+		}
+	}
 	_, created, err := w.store.SaveMessage(ctx, m)
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
-	if created {
+	switch {
+	case created && quarantine:
+		w.count(func(s *Stats) { s.Stored++; s.Quarantined++; s.DeadLetters++ })
+	case created:
 		w.count(func(s *Stats) { s.Stored++ })
 		w.log.Info("stored", "event", ev.ID(), "class", m.Class, "unit", m.Unit, "late", m.Late, "files", len(m.Attachments))
-	} else {
+	default:
 		w.count(func(s *Stats) { s.Duplicates++ })
 	}
 	return nil
 }
 
+// quarantine reads what is safe to read of a message that stopped the
+// process before: its header and the names of its parts.
+func (w *Worker) quarantine(ctx context.Context, ev bus.Event, att bus.Attempt) (*inspect.Node, error) {
+	r, err := w.bus.OpenRaw(ctx, ev.Object)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	node, err := inspect.Quarantined(ctx, r, inspect.Options{TempDir: w.opts.TempDir, Limits: w.opts.Limits}, att.File)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
 // inspect reads the raw message and inspects it. A parser that panics does
 // not take the worker down: the message is recorded as unreadable, with
 // its raw bytes kept, and the officer sees a finding.
-func (w *Worker) inspect(ctx context.Context, ev bus.Event, c *config.Campaign) (node *inspect.Node, err error) {
+func (w *Worker) inspect(ctx context.Context, ev bus.Event, c *config.Campaign, att bus.Attempt) (node *inspect.Node, err error) {
 	r, err := w.bus.OpenRaw(ctx, ev.Object)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	opts := inspect.Options{TempDir: w.opts.TempDir, Limits: w.opts.Limits, Files: w.bus, FFprobe: w.opts.FFprobe,
-		DownloadLinks: w.opts.DownloadLinks}
+		DownloadLinks: w.opts.DownloadLinks, Progress: func(name string) {
+			if err := w.bus.NoteAttemptFile(ctx, att, name); err != nil {
+				w.log.Warn("worker: cannot note the file being read", "event", ev.ID(), "err", err)
+			}
+			if w.opts.BeforeFile != nil {
+				w.opts.BeforeFile(name)
+			}
+		}}
 	if c != nil {
 		opts.VideoLimitSeconds = c.VideoLimitSeconds
 	}

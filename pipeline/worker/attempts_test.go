@@ -1,0 +1,88 @@
+package worker_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/shoubao/shoubao/pipeline/bus"
+)
+
+// TestQuarantineAfterCutShortAttempts: two attempts that never ended (as
+// after two crashes) make the next delivery store the message unread, with
+// a dead letter; an ordinary attempt leaves no record behind.
+func TestQuarantineAfterCutShortAttempts(t *testing.T) {
+	tests := []struct {
+		name        string
+		cutShort    int
+		file        string
+		quarantined bool
+	}{
+		{"first delivery", 0, "", false},
+		{"one crash", 1, "统计表.xlsx", false},
+		{"two crashes", 2, "统计表.xlsx", true},
+		{"two crashes before any file", 2, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			b := setup(t)
+			id := bus.ObjectName("c1/a@163.com", 1, 1)
+			for i := 0; i < tt.cutShort; i++ {
+				a, err := b.bus.BeginAttempt(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Unfinished != i+1 {
+					t.Fatalf("attempt %d: unfinished %d", i+1, a.Unfinished)
+				}
+				if tt.file != "" {
+					if err := b.bus.NoteAttemptFile(ctx, a, tt.file); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			w, _ := b.run(t, 5)
+			b.publish(t, 1, fixture(t))
+			waitFor(t, "stored", func() bool { return w.Stats().Stored == 1 && b.backlog(t) == 0 })
+			m := b.messages(t)[0]
+			dls, err := b.store.DeadLetters(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := 0
+			for _, a := range m.Attachments {
+				if a.SHA256 != "" {
+					read++
+				}
+			}
+			if !tt.quarantined {
+				if read == 0 || len(dls) != 0 || strings.Contains(string(m.Findings), "needs_manual_review") {
+					t.Fatalf("not quarantined: files read %d, dead letters %+v, findings %s", read, dls, m.Findings)
+				}
+			} else {
+				if read != 0 || len(m.Attachments) != 2 {
+					t.Errorf("quarantined message: %d of %d files read, want their names only", read, len(m.Attachments))
+				}
+				if !strings.Contains(string(m.Findings), "needs_manual_review") || !strings.Contains(string(m.Findings), tt.file) {
+					t.Errorf("findings %s: want needs_manual_review naming %q", m.Findings, tt.file)
+				}
+				if m.Subject == "" || m.Class != "submission" {
+					t.Errorf("header not kept: subject %q class %q", m.Subject, m.Class)
+				}
+				if len(dls) != 1 || !strings.Contains(dls[0].Error, "quarantined") {
+					t.Errorf("dead letters %+v", dls)
+				}
+				if w.Stats().Quarantined != 1 {
+					t.Errorf("stats %+v", w.Stats())
+				}
+			}
+			// The attempt ended: a fresh attempt starts from one.
+			a, err := b.bus.BeginAttempt(ctx, id)
+			if err != nil || a.Unfinished != 1 {
+				t.Errorf("after the message was stored: %+v %v, want a clean record", a, err)
+			}
+		})
+	}
+}
