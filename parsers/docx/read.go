@@ -11,15 +11,22 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shoubao/shoubao/parsers/finding"
 )
 
 // Default limits, used for zero fields of Options.
 const (
-	DefaultMaxBytes    = 64 << 20
-	DefaultMaxElements = 2_000_000
-	DefaultMaxDepth    = 200
+	DefaultMaxBytes          = 64 << 20
+	DefaultMaxElements       = 2_000_000
+	DefaultMaxDepth          = 200
+	DefaultMaxParagraphBytes = 1 << 20
+	DefaultMaxTextBytes      = 16 << 20
+	DefaultMaxParagraphs     = 200_000
+	DefaultMaxTables         = 2_000
+	DefaultMaxRows           = 50_000
+	DefaultMaxCells          = 200_000
 )
 
 // Options bounds the work Read does. Zero fields take the defaults.
@@ -32,6 +39,21 @@ type Options struct {
 	// MaxDepth is the deepest element nesting accepted (default
 	// DefaultMaxDepth).
 	MaxDepth int
+	// MaxParagraphBytes is the most text kept of one paragraph (default
+	// DefaultMaxParagraphBytes, 1 MiB); the rest of it is dropped before
+	// the XML decoder buffers it, with a docx_too_large finding.
+	MaxParagraphBytes int
+	// MaxTextBytes is the most text kept in all (default
+	// DefaultMaxTextBytes, 16 MiB); reading stops there.
+	MaxTextBytes int
+	// MaxParagraphs, MaxTables, MaxRows and MaxCells bound the blocks kept
+	// (defaults 200,000 paragraphs, 2,000 tables, 50,000 rows and 200,000
+	// cells in all tables); reading stops at the first one reached, with a
+	// docx_too_many_elements finding.
+	MaxParagraphs int
+	MaxTables     int
+	MaxRows       int
+	MaxCells      int
 }
 
 func (o Options) withDefaults() Options {
@@ -44,6 +66,12 @@ func (o Options) withDefaults() Options {
 	if o.MaxDepth <= 0 {
 		o.MaxDepth = DefaultMaxDepth
 	}
+	setDefault(&o.MaxParagraphBytes, DefaultMaxParagraphBytes)
+	setDefault(&o.MaxTextBytes, DefaultMaxTextBytes)
+	setDefault(&o.MaxParagraphs, DefaultMaxParagraphs)
+	setDefault(&o.MaxTables, DefaultMaxTables)
+	setDefault(&o.MaxRows, DefaultMaxRows)
+	setDefault(&o.MaxCells, DefaultMaxCells)
 	return o
 }
 
@@ -54,9 +82,13 @@ const (
 	// CodeMalformed: the document part is damaged; what came before the
 	// damage is returned.
 	CodeMalformed = "docx_malformed"
-	// CodeTooLarge: the document part is larger than Options.MaxBytes.
+	// CodeTooLarge: the document part is larger than Options.MaxBytes, a
+	// paragraph's text longer than Options.MaxParagraphBytes (cut), all
+	// text longer than Options.MaxTextBytes, or one tag or comment longer
+	// than DefaultMaxMarkupBytes.
 	CodeTooLarge = "docx_too_large"
-	// CodeTooManyElements: more XML elements than Options.MaxElements.
+	// CodeTooManyElements: more XML elements than Options.MaxElements, or
+	// more paragraphs, tables, rows or cells than their limits.
 	CodeTooManyElements = "docx_too_many_elements"
 	// CodeTooDeep: elements nested deeper than Options.MaxDepth.
 	CodeTooDeep = "docx_too_deep"
@@ -124,8 +156,9 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Docume
 	}
 	defer rc.Close()
 	lr := &countingReader{r: rc, left: opts.MaxBytes}
+	cr := newCapReader(ctx, lr, opts.MaxParagraphBytes, DefaultMaxMarkupBytes)
 	p := &bodyReader{opts: opts, doc: doc, fl: &fl}
-	err = p.run(ctx, lr)
+	err = p.run(ctx, cr)
 	p.finish()
 	switch {
 	case ctx.Err() != nil:
@@ -136,8 +169,13 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Docume
 		if !fl.Has(CodeTooLarge) {
 			fl.Add(CodeTooLarge, "Word 正文过大（上限 %d 字节），只读取了前面部分", opts.MaxBytes)
 		}
-	case err != nil:
+	case cr.tooLong:
+		fl.Add(CodeTooLarge, "Word 正文中有一个标记或注释过长（上限 %d 字节），只读取了它之前的内容", DefaultMaxMarkupBytes)
+	case err != nil && !errors.Is(err, errStop):
 		fl.Add(CodeMalformed, "Word 文档正文已损坏，只读取了损坏处之前的内容（%v）", err)
+	}
+	if cr.cut > 0 || p.cutParas > 0 {
+		fl.Add(CodeTooLarge, "Word 文档中有 %d 处文字过长（一段超过 %d 字节），只保留了每段的前面部分", max(cr.cut, p.cutParas), opts.MaxParagraphBytes)
 	}
 	return doc, fl, nil
 }
@@ -201,16 +239,73 @@ var errNegativeOffset = errors.New("docx: negative offset in zip structure")
 // errStop ends the token loop after a limit finding was added.
 var errStop = errors.New("docx: limit reached")
 
-// bodyReader turns the token stream of the document part into blocks.
+// bodyReader turns the token stream of the document part into blocks,
+// checking the limits on what it keeps as it goes.
 type bodyReader struct {
 	opts     Options
 	doc      *Document
 	fl       *finding.List
 	stack    []string // local names of open elements; "" for foreign ones
-	paras    []*strings.Builder
+	paras    []*paraState
 	tables   []*tableState
 	elements int
 	nested   bool // a nested table was reported
+
+	text       int // bytes of text kept
+	paragraphs int // paragraphs kept (body and cells)
+	tableCount int
+	rows       int
+	cells      int
+	cutParas   int // paragraphs whose text was cut
+	full       bool
+}
+
+// paraState is an open paragraph.
+type paraState struct {
+	b   strings.Builder
+	cut bool
+}
+
+// write adds text to the innermost open paragraph within the limits.
+func (p *bodyReader) write(s []byte) error {
+	if len(p.paras) == 0 {
+		return nil
+	}
+	para := p.paras[len(p.paras)-1]
+	room := min(p.opts.MaxParagraphBytes-para.b.Len(), p.opts.MaxTextBytes-p.text)
+	if len(s) > room {
+		s = s[:max(room, 0)]
+		for len(s) > 0 && !utf8.FullRune(s[lastRuneStart(s):]) {
+			s = s[:lastRuneStart(s)]
+		}
+		if !para.cut {
+			para.cut = true
+			p.cutParas++
+		}
+	}
+	para.b.Write(s)
+	p.text += len(s)
+	if p.text >= p.opts.MaxTextBytes {
+		p.fl.Add(CodeTooLarge, "Word 文档文字过多（上限 %d 字节），只读取了前面部分", p.opts.MaxTextBytes)
+		return errStop
+	}
+	return nil
+}
+
+// lastRuneStart returns the index where the last (maybe incomplete) UTF-8
+// sequence of s starts.
+func lastRuneStart(s []byte) int {
+	i := len(s) - 1
+	for i > 0 && len(s)-i < utf8.UTFMax && s[i]&0xC0 == 0x80 {
+		i--
+	}
+	return max(i, 0)
+}
+
+// limit adds the too-many-elements finding for what and stops the read.
+func (p *bodyReader) limit(what string, n int) error {
+	p.fl.Add(CodeTooManyElements, "Word 文档中的%s过多（上限 %d 个），只读取了前面部分", what, n)
+	return errStop
 }
 
 type tableState struct {
@@ -261,7 +356,9 @@ func (p *bodyReader) run(ctx context.Context, r io.Reader) error {
 			if t.Name.Space == nsW || t.Name.Space == nsWStrict {
 				local = t.Name.Local
 			}
-			p.start(local, t.Attr)
+			if err := p.start(local, t.Attr); err != nil {
+				return err
+			}
 			p.stack = append(p.stack, local)
 		case xml.EndElement:
 			if len(p.stack) == 0 {
@@ -272,7 +369,9 @@ func (p *bodyReader) run(ctx context.Context, r io.Reader) error {
 			p.end(local)
 		case xml.CharData:
 			if len(p.stack) > 0 && p.stack[len(p.stack)-1] == "t" && len(p.paras) > 0 {
-				p.paras[len(p.paras)-1].Write(t)
+				if err := p.write(t); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -286,31 +385,46 @@ func (p *bodyReader) parent() string {
 	return p.stack[len(p.stack)-1]
 }
 
-func (p *bodyReader) start(local string, attrs []xml.Attr) {
+func (p *bodyReader) start(local string, attrs []xml.Attr) error {
 	switch local {
 	case "p":
-		p.paras = append(p.paras, &strings.Builder{})
+		p.paragraphs++
+		if p.paragraphs > p.opts.MaxParagraphs {
+			return p.limit("段落", p.opts.MaxParagraphs)
+		}
+		p.paras = append(p.paras, &paraState{})
 	case "tab", "br", "cr", "noBreakHyphen":
 		if p.parent() != "r" || len(p.paras) == 0 {
-			return
+			return nil
 		}
-		b := p.paras[len(p.paras)-1]
 		switch local {
 		case "tab":
-			b.WriteByte('\t')
+			return p.write([]byte{'\t'})
 		case "noBreakHyphen":
-			b.WriteByte('-')
+			return p.write([]byte{'-'})
 		default:
-			b.WriteByte('\n')
+			return p.write([]byte{'\n'})
 		}
 	case "tbl":
+		p.tableCount++
+		if p.tableCount > p.opts.MaxTables {
+			return p.limit("表格", p.opts.MaxTables)
+		}
 		p.tables = append(p.tables, &tableState{})
 	case "tr":
 		if t := p.table(); t != nil {
+			p.rows++
+			if p.rows > p.opts.MaxRows {
+				return p.limit("表格行", p.opts.MaxRows)
+			}
 			t.row = nil
 		}
 	case "tc":
 		if t := p.table(); t != nil {
+			p.cells++
+			if p.cells > p.opts.MaxCells {
+				return p.limit("表格单元格", p.opts.MaxCells)
+			}
 			t.cell = &cellState{span: 1}
 		}
 	case "gridSpan":
@@ -328,6 +442,7 @@ func (p *bodyReader) start(local string, attrs []xml.Attr) {
 			}
 		}
 	}
+	return nil
 }
 
 func (p *bodyReader) end(local string) {
@@ -336,7 +451,7 @@ func (p *bodyReader) end(local string) {
 		if len(p.paras) == 0 {
 			return
 		}
-		text := p.paras[len(p.paras)-1].String()
+		text := p.paras[len(p.paras)-1].b.String()
 		p.paras = p.paras[:len(p.paras)-1]
 		p.emitParagraph(text)
 	case "tc":
@@ -449,7 +564,12 @@ func (r *recordingReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	return n, err
 }
 
-// countingReader reads at most left bytes and notes when more were there.
+// errTooLarge ends the read of a document part longer than MaxBytes.
+var errTooLarge = errors.New("docx: document part over the size limit")
+
+// countingReader counts the decompressed bytes of the document part as
+// they are read and fails once more than left were there (the bytes up to
+// the limit are still read).
 type countingReader struct {
 	r        io.Reader
 	left     int64
@@ -457,11 +577,15 @@ type countingReader struct {
 }
 
 func (c *countingReader) Read(b []byte) (int, error) {
+	if c.hitLimit {
+		return 0, errTooLarge
+	}
 	if c.left <= 0 {
 		// Probe one byte to tell "exactly at the limit" from "over it".
 		var one [1]byte
 		if n, _ := c.r.Read(one[:]); n > 0 {
 			c.hitLimit = true
+			return 0, errTooLarge
 		}
 		return 0, io.EOF
 	}
@@ -471,4 +595,10 @@ func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.r.Read(b)
 	c.left -= int64(n)
 	return n, err
+}
+
+func setDefault(v *int, d int) {
+	if *v <= 0 {
+		*v = d
+	}
 }
