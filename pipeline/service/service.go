@@ -79,6 +79,7 @@ type Service struct {
 	pollers []*poller.Poller
 	worker  *worker.Worker
 	lock    *os.File
+	scratch string
 }
 
 // Open opens the store and the bus, creates the bus resources, and prepares
@@ -135,10 +136,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Service
 			}))
 		}
 	}
-	tmp := filepath.Join(cfg.DataDir, "tmp")
-	if err := os.MkdirAll(tmp, 0o750); err != nil {
-		return nil, fmt.Errorf("scratch dir: %w", err)
+	tmp, err := scratchDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
 	}
+	s.scratch = tmp
 	ffprobe := cfg.Worker.FFprobe
 	switch ffprobe {
 	case "":
@@ -238,6 +240,9 @@ func (s *Service) Close() {
 	}
 	if s.store != nil {
 		s.store.Close()
+	}
+	if s.scratch != "" {
+		_ = os.RemoveAll(s.scratch)
 	}
 	if s.lock != nil {
 		s.lock.Close()
