@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 // Environment variables that override the file. Secrets never need to sit in
@@ -164,47 +166,28 @@ type Campaign struct {
 	Units []Unit `yaml:"units"`
 }
 
-// Delivery modes of a campaign.
+// Delivery modes of a campaign (see package campaign).
 const (
-	DeliveryEach = "each" // 分别报送
-	DeliveryAny  = "any"  // 统一报送
+	DeliveryEach = campaign.DeliveryEach // 分别报送
+	DeliveryAny  = campaign.DeliveryAny  // 统一报送
 )
 
-// Material is one kind of material a notice asks for.
-type Material string
+// Material is one kind of material a notice asks for (see package
+// campaign, which holds the vocabulary).
+type Material = campaign.Material
 
-// The materials a campaign can require. MaterialMedia (影像资料) is satisfied
-// by photos or videos.
+// The materials a campaign can require.
 const (
-	MaterialReport    Material = "report"          // 活动总结报告
-	MaterialStats     Material = "stats_table"     // 开展情况统计表
-	MaterialRecommend Material = "recommend_table" // 推荐表 / 推荐清单
-	MaterialMedia     Material = "media"           // 影像资料 (photos or videos)
-	MaterialVideo     Material = "video"           // 视频
-	MaterialPhoto     Material = "photo"           // 照片
+	MaterialReport    = campaign.MaterialReport
+	MaterialStats     = campaign.MaterialStats
+	MaterialRecommend = campaign.MaterialRecommend
+	MaterialMedia     = campaign.MaterialMedia
+	MaterialVideo     = campaign.MaterialVideo
+	MaterialPhoto     = campaign.MaterialPhoto
 )
 
 // Materials lists every valid Material in a stable order.
-var Materials = []Material{MaterialReport, MaterialStats, MaterialRecommend, MaterialMedia, MaterialVideo, MaterialPhoto}
-
-// Label returns the material's Chinese name.
-func (m Material) Label() string {
-	switch m {
-	case MaterialReport:
-		return "活动总结报告"
-	case MaterialStats:
-		return "开展情况统计表"
-	case MaterialRecommend:
-		return "推荐表"
-	case MaterialMedia:
-		return "影像资料"
-	case MaterialVideo:
-		return "视频"
-	case MaterialPhoto:
-		return "照片"
-	}
-	return string(m)
-}
+var Materials = campaign.Materials
 
 // Mailbox is one contact mailbox and how to reach it over IMAP.
 type Mailbox struct {
@@ -446,5 +429,23 @@ func (c *Config) CampaignByID(id string) *Campaign {
 // MailboxID is the stable identifier of a campaign's mailbox, used for
 // checkpoints, object names and logs: "<campaign>/<address>".
 func MailboxID(campaignID, address string) string {
-	return campaignID + "/" + strings.ToLower(address)
+	return campaign.MailboxID(campaignID, address)
+}
+
+// Domain returns the campaign as the rest of shoubao sees it: plain values,
+// with the deadline resolved to an instant.
+func (c *Campaign) Domain() campaign.Campaign {
+	d := campaign.Campaign{ID: c.ID, Title: c.Title, NoticeNumber: c.NoticeNumber, Deadline: c.Deadline.End,
+		VideoLimit: time.Duration(c.VideoLimitSeconds) * time.Second, Materials: c.Materials, Delivery: c.Delivery}
+	for _, mb := range c.Mailboxes {
+		d.Mailboxes = append(d.Mailboxes, campaign.Mailbox{ID: MailboxID(c.ID, mb.Address), Address: mb.Address, Office: mb.Office})
+	}
+	for _, u := range c.Units {
+		du := campaign.Unit{Name: u.Name, Aliases: u.Aliases}
+		for _, s := range u.Senders {
+			du.Senders = append(du.Senders, strings.ToLower(strings.TrimSpace(s)))
+		}
+		d.Units = append(d.Units, du)
+	}
+	return d
 }

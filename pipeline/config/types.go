@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 // ByteSize is a size in bytes written as a number with an optional unit:
@@ -96,19 +97,9 @@ func (d *Deadline) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes the deadline as it was given.
 func (d Deadline) MarshalYAML() (any, error) { return d.Text, nil }
 
-// ChinaTime is the time zone of every deadline: Asia/Shanghai, or a fixed
-// UTC+8 zone when the system has no time zone database (China has kept
-// UTC+8 without daylight saving since 1991).
-// It is loaded once: time.LoadLocation reads the zone database on every
-// call.
-func ChinaTime() *time.Location { return chinaTime() }
-
-var chinaTime = sync.OnceValue(func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-})
+// ChinaTime is the time zone of every deadline: Asia/Shanghai (see
+// campaign.ChinaTime).
+func ChinaTime() *time.Location { return campaign.ChinaTime() }
 
 // ParseDeadline parses a deadline in one of the forms described on Deadline.
 func ParseDeadline(s string) (Deadline, error) {
