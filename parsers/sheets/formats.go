@@ -9,13 +9,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/shoubao/shoubao/parsers/docx"
 	"github.com/shoubao/shoubao/parsers/finding"
 	"github.com/shoubao/shoubao/parsers/sheets/internal/xls"
+	"github.com/shoubao/shoubao/parsers/sheets/internal/xlsx"
 )
 
 // Magic numbers.
@@ -65,9 +65,13 @@ func load(ctx context.Context, path, name string, opts Options) (grids []*grid, 
 
 	switch {
 	case bytes.HasPrefix(head, magicZip):
+		if n, ok := xlsx.ZipEntries(f, st.Size()); ok && n > maxZipEntries {
+			fl.Add(CodeManualReview, "压缩包内文件过多（%d 个，上限 %d 个），未自动读取，需人工核查", n, maxZipEntries)
+			return nil, fl
+		}
 		switch zipKind(f, st.Size(), ext) {
 		case formatXLSX:
-			return loadXLSX(ctx, f, opts)
+			return loadXLSX(ctx, f, st.Size(), opts)
 		case formatDOCX:
 			return loadDOCX(ctx, f, st.Size(), opts)
 		}
@@ -86,6 +90,10 @@ func load(ctx context.Context, path, name string, opts Options) (grids []*grid, 
 	}
 	return nil, fl
 }
+
+// maxZipEntries bounds the entries of a zip (.xlsx, .docx) read: a
+// workbook or document has a few dozen.
+const maxZipEntries = xlsx.DefaultMaxParts
 
 // zipKind tells a workbook from a Word document by the parts inside; the
 // file name's extension decides only when the parts do not.
@@ -110,90 +118,105 @@ func zipKind(r io.ReaderAt, size int64, ext string) string {
 	return ""
 }
 
-// loadXLSX reads every sheet of an .xlsx/.xlsm workbook, streaming rows.
-func loadXLSX(ctx context.Context, f *os.File, opts Options) ([]*grid, finding.List) {
+// loadXLSX reads every sheet of an .xlsx/.xlsm workbook with
+// internal/xlsx, streaming each sheet once under its limits.
+func loadXLSX(ctx context.Context, f *os.File, size int64, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		fl.Add(CodeManualReview, "无法读取文件，需人工核查（%v）", err)
+	lim := xlsxLimits(opts)
+	wb, err := xlsx.Read(ctx, f, size, lim)
+	if err != nil && ctx.Err() == nil {
+		fl.Add(CodeManualReview, "%s", xlsxRefusal(err, lim))
 		return nil, fl
 	}
-	xmlLimit := min(opts.MaxUncompressedBytes, 16<<20)
-	wb, err := excelize.OpenReader(f, excelize.Options{
-		UnzipSizeLimit:    opts.MaxUncompressedBytes,
-		UnzipXMLSizeLimit: xmlLimit,
-	})
-	if err != nil {
-		switch {
-		case errors.Is(err, excelize.ErrWorkbookFileFormat), errors.Is(err, zip.ErrFormat):
-			fl.Add(CodeManualReview, "Excel 文件已损坏，无法读取，需人工核查（%v）", err)
-		case strings.Contains(err.Error(), "unzip size exceeds"):
-			// QUIRK: excelize v2.11.0 has no sentinel for its unzip limit.
-			fl.Add(CodeManualReview, "Excel 文件解压后过大，未自动读取，需人工核查（%v）", err)
-		default:
-			fl.Add(CodeManualReview, "无法读取 Excel 文件，需人工核查（%v）", err)
-		}
+	if wb == nil {
 		return nil, fl
 	}
-	defer wb.Close()
-	budget := opts.MaxCells
+	if wb.CutStrings > 0 {
+		fl.Add(CodeTruncated, "文件中有 %d 段文字超过 %d 字，已截断", wb.CutStrings, lim.MaxCellRunes)
+	}
 	var grids []*grid
-	for _, name := range wb.GetSheetList() {
-		if ctx.Err() != nil {
-			return grids, fl
-		}
-		visible, _ := wb.GetSheetVisible(name)
-		g := &grid{name: name, hidden: !visible}
-		rows, err := wb.Rows(name)
-		if err != nil {
-			fl.Add(CodeManualReview, "无法读取工作表“%s”，需人工核查（%v）", name, err)
+	for _, s := range wb.Sheets {
+		if s.Missing {
+			fl.Add(CodeManualReview, "无法读取工作表“%s”（文件中缺少该工作表的内容），需人工核查", s.Name)
 			continue
 		}
-		truncated := false
-		for rows.Next() {
-			if len(g.rows)%1024 == 0 && ctx.Err() != nil {
-				break
-			}
-			if len(g.rows) >= opts.MaxRows {
-				truncated = true
-				break
-			}
-			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
-			if err != nil {
-				fl.Add(CodeManualReview, "工作表“%s”第 %d 行无法读取（%v）", name, len(g.rows)+1, err)
-				break
-			}
-			if len(cols) > budget {
-				truncated = true
-				break
-			}
-			budget -= len(cols)
-			g.rows = append(g.rows, cols)
+		g := &grid{name: s.Name, hidden: s.Hidden, rows: s.Rows}
+		areas := make([]area, 0, len(s.Merges))
+		for _, m := range s.Merges {
+			areas = append(areas, area{m.FirstRow, m.FirstCol, m.LastRow, m.LastCol})
 		}
-		rows.Close()
-		if truncated {
-			fl.Add(CodeTruncated, "工作表“%s”过大，只读取了前 %d 行", name, len(g.rows))
-		}
-		if len(g.rows) <= maxMergeRows {
-			if mcs, err := wb.GetMergeCells(name); err == nil {
-				var areas []area
-				for _, mc := range mcs {
-					c0, r0, err1 := excelize.CellNameToCoordinates(mc.GetStartAxis())
-					c1, r1, err2 := excelize.CellNameToCoordinates(mc.GetEndAxis())
-					if err1 == nil && err2 == nil {
-						areas = append(areas, area{r0 - 1, c0 - 1, r1 - 1, c1 - 1})
-					}
-				}
-				g.addMerges(areas)
-			}
-		}
+		g.addMerges(areas)
 		grids = append(grids, g)
+		switch s.Stop {
+		case xlsx.StopRows:
+			fl.Add(CodeTruncated, "工作表“%s”超过 %d 行，只读取了前 %d 行", s.Name, lim.MaxRows, len(s.Rows))
+		case xlsx.StopCells:
+			fl.Add(CodeTruncated, "工作表“%s”过大（单元格合计超过 %d 个），只读取了前 %d 行", s.Name, lim.MaxCells, len(s.Rows))
+		case xlsx.StopText:
+			fl.Add(CodeTruncated, "工作表“%s”文字总量过大（合计超过 %s），只读取了前 %d 行", s.Name, sizeText(lim.MaxTextBytes), len(s.Rows))
+		case xlsx.StopDamaged:
+			fl.Add(CodeManualReview, "工作表“%s”已损坏，只读取了前 %d 行，需人工核查（%v）", s.Name, len(s.Rows), s.Err)
+		}
+		if s.SkippedCells > 0 {
+			fl.Add(CodeTruncated, "工作表“%s”有 %d 个单元格超出第 %d 列（%s 列），已跳过（第一个在 %s）", s.Name, s.SkippedCells, lim.MaxColumns, xlsx.ColumnName(lim.MaxColumns-1), s.SkippedAt)
+		}
+		if s.CutCells > 0 {
+			fl.Add(CodeTruncated, "工作表“%s”有 %d 个单元格文字超过 %d 字，已截断", s.Name, s.CutCells, lim.MaxCellRunes)
+		}
+		if s.SkippedMerges > 0 {
+			fl.Add(CodeTruncated, "工作表“%s”合并单元格过多（超过 %d 个），其余 %d 个未读取", s.Name, lim.MaxMerges, s.SkippedMerges)
+		}
 	}
 	return grids, fl
 }
 
-// maxMergeRows: merged areas are read only for sheets up to this many rows,
-// because excelize loads the whole sheet to list them.
-const maxMergeRows = 20_000
+// xlsxLimits are the limits of internal/xlsx for opts; the others take
+// their defaults.
+func xlsxLimits(opts Options) xlsx.Limits {
+	return xlsx.Limits{
+		MaxRows:       opts.MaxRows,
+		MaxCells:      opts.MaxCells,
+		MaxPartBytes:  opts.MaxUncompressedBytes,
+		MaxTotalBytes: opts.MaxUncompressedBytes,
+	}.WithDefaults()
+}
+
+// xlsxRefusal says why a workbook was not read.
+func xlsxRefusal(err error, lim xlsx.Limits) string {
+	var le *xlsx.LimitError
+	switch {
+	case errors.As(err, &le) && errors.Is(err, xlsx.ErrRatio):
+		return fmt.Sprintf("Excel 文件压缩比异常（%s 解压后是压缩前的 %d 倍以上，疑似压缩炸弹），未自动读取，需人工核查", le.Part, le.Size)
+	case errors.As(err, &le) && errors.Is(err, xlsx.ErrSharedStrings) && le.What == "count":
+		return fmt.Sprintf("Excel 文件的共享字符串过多（超过 %d 条），未自动读取，需人工核查", le.Limit)
+	case errors.As(err, &le) && errors.Is(err, xlsx.ErrSharedStrings):
+		return fmt.Sprintf("Excel 文件的共享字符串过长（合计超过 %s），未自动读取，需人工核查", sizeText(le.Limit))
+	case errors.As(err, &le) && le.What == "part":
+		return fmt.Sprintf("Excel 文件解压后过大（%s 超过 %s），未自动读取，需人工核查", le.Part, sizeText(le.Limit))
+	case errors.As(err, &le):
+		return fmt.Sprintf("Excel 文件解压后过大（合计超过 %s），未自动读取，需人工核查", sizeText(le.Limit))
+	case errors.Is(err, xlsx.ErrTooManyParts):
+		return fmt.Sprintf("Excel 文件内部文件过多（超过 %d 个），未自动读取，需人工核查", lim.MaxParts)
+	case errors.Is(err, xlsx.ErrNoWorkbook):
+		return "Excel 文件中没有工作簿（workbook.xml），无法读取，需人工核查"
+	case errors.Is(err, xlsx.ErrMalformed):
+		return "Excel 文件的工作簿目录已损坏，无法读取，需人工核查"
+	case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrAlgorithm):
+		return fmt.Sprintf("Excel 文件已损坏，无法读取，需人工核查（%v）", err)
+	}
+	return fmt.Sprintf("无法读取 Excel 文件，需人工核查（%v）", err)
+}
+
+// sizeText writes a byte count for a message: "256 MB", "1.5 KB".
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KB"
+	}
+	return strconv.FormatInt(n, 10) + " 字节"
+}
 
 // loadXLS reads a BIFF8 workbook (.xls, and WPS .et, which is the same
 // compound file format).

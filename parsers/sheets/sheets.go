@@ -120,7 +120,7 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// ParseFile reads the tables in the file at path: .xlsx/.xlsm (excelize),
+// ParseFile reads the tables in the file at path: .xlsx/.xlsm (streamed),
 // .xls and WPS .et (BIFF8), and tables in .docx. name is the file's
 // decoded name; its extension decides the format only when the content's
 // magic bytes do not. Every sheet is read, hidden ones too.
