@@ -1,7 +1,7 @@
 // Package sinks holds the records shoubao stores and the errors its stores
-// return. The stores themselves are sinks/postgres (production) and
-// sinks/sqlite (the embedded default); sinks/storetest is the conformance
-// suite both pass.
+// return. The store itself is sinks/sqlstore, one implementation over
+// PostgreSQL (production) and SQLite (the embedded default);
+// sinks/storetest is the conformance suite it passes on both.
 package sinks
 
 import (
@@ -10,8 +10,23 @@ import (
 	"time"
 )
 
-// ErrNotFound is returned when a requested record does not exist.
-var ErrNotFound = errors.New("not found")
+// The store's errors. A store translates its driver's errors into these at
+// its boundary and wraps them with the operation's name, so callers test
+// them with errors.Is and never see a driver's error types.
+var (
+	// ErrNotFound: the requested record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrUnavailable: the database cannot be reached or refuses us —
+	// connection refused, host unreachable, DNS failure, authentication
+	// or unknown role/database, server shutting down, too many
+	// connections, an SQLite file that cannot be opened or stays locked.
+	// Usually temporary or a configuration error; retrying later may help.
+	ErrUnavailable = errors.New("store unavailable")
+	// ErrCorrupt: the database is damaged (an SQLite file that is not a
+	// database or fails its integrity checks; PostgreSQL's data_corrupted
+	// and index_corrupted). Retrying does not help; restore or repair it.
+	ErrCorrupt = errors.New("store corrupt")
+)
 
 // Checkpoint is a mailbox's durable sync position and health.
 type Checkpoint struct {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/shoubao/shoubao/pipeline/demo"
 	"github.com/shoubao/shoubao/sinks"
-	"github.com/shoubao/shoubao/sinks/sqlite"
+	"github.com/shoubao/shoubao/sinks/sqlstore"
 )
 
 func run(t *testing.T, args ...string) (stdout string, code int) {
@@ -71,7 +71,7 @@ func TestStatus(t *testing.T) {
 
 	// A dead letter needs attention too, and is listed.
 	write("")
-	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "shoubao.db"))
+	st, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(dir, "shoubao.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/poller"
 	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
 	"github.com/shoubao/shoubao/sinks"
-	"github.com/shoubao/shoubao/sinks/sqlite"
+	"github.com/shoubao/shoubao/sinks/sqlstore"
 )
 
 // servers runs each test against the in-memory server and a real Dovecot.
@@ -38,14 +38,14 @@ var servers = []struct {
 
 type bundle struct {
 	srv   *imaptest.Server
-	store *sqlite.Store
+	store *sqlstore.Store
 	bus   *bus.Bus
 	cons  jetstream.Consumer
 }
 
 func setup(t *testing.T, srv *imaptest.Server) *bundle {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	store, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

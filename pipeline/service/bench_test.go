@@ -19,7 +19,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
 	"github.com/shoubao/shoubao/pipeline/service"
-	"github.com/shoubao/shoubao/sinks/postgres/pgtest"
+	"github.com/shoubao/shoubao/sinks/sqlstore/pgtest"
 )
 
 // BenchmarkPipelineSmall measures messages per second through the whole

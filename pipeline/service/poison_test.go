@@ -20,7 +20,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/pipeline/worker"
 	"github.com/shoubao/shoubao/sinks"
-	"github.com/shoubao/shoubao/sinks/postgres/pgtest"
+	"github.com/shoubao/shoubao/sinks/sqlstore/pgtest"
 )
 
 // The worker child process: TestPoisonMessageKillsWorkerTwice re-executes

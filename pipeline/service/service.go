@@ -25,8 +25,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/poller"
 	"github.com/shoubao/shoubao/pipeline/worker"
 	"github.com/shoubao/shoubao/sinks"
-	"github.com/shoubao/shoubao/sinks/postgres"
-	"github.com/shoubao/shoubao/sinks/sqlite"
+	"github.com/shoubao/shoubao/sinks/sqlstore"
 )
 
 // SetMemoryLimit applies cfg.MemoryLimit as the process's soft memory limit
@@ -52,21 +51,27 @@ type Store interface {
 	Close()
 }
 
-var (
-	_ Store = (*postgres.Store)(nil)
-	_ Store = (*sqlite.Store)(nil)
-)
+var _ Store = (*sqlstore.Store)(nil)
 
 // OpenStore opens the configured store: PostgreSQL when store.url is set,
-// otherwise SQLite in the data directory.
+// otherwise SQLite in the data directory. On failure the Store is nil (not
+// a nil pointer in a non-nil interface), so callers may test it against
+// nil; the error wraps sinks.ErrUnavailable or sinks.ErrCorrupt when that
+// is the cause.
 func OpenStore(ctx context.Context, cfg *config.Config) (Store, error) {
+	var st *sqlstore.Store
+	var err error
 	if cfg.Store.URL != "" {
-		return postgres.Open(ctx, cfg.Store.URL)
+		st, err = sqlstore.OpenPostgres(ctx, cfg.Store.URL)
+	} else if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		err = fmt.Errorf("open store: %w", err)
+	} else {
+		st, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "shoubao.db"))
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+	if err != nil {
+		return nil, err
 	}
-	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, "shoubao.db"))
+	return st, nil
 }
 
 // Service is one running shoubao process.
@@ -101,9 +106,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Service
 			return nil, err
 		}
 	}
-	if s.store, err = OpenStore(ctx, cfg); err != nil {
+	// Assigned only on success: Close must not see a nil *Store inside
+	// the interface (it used to panic there when PostgreSQL was down).
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
+	s.store = st
 	s.bus, err = bus.Connect(ctx, bus.Options{
 		URL: cfg.Bus.URL, Namespace: cfg.Bus.Namespace,
 		StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.Bus.Embedded.Listen,

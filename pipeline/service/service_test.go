@@ -18,7 +18,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
 	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks"
-	"github.com/shoubao/shoubao/sinks/postgres/pgtest"
+	"github.com/shoubao/shoubao/sinks/sqlstore/pgtest"
 )
 
 // setups: the embedded defaults (SQLite, in-process nats-server) and the

@@ -17,12 +17,12 @@ import (
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/worker"
 	"github.com/shoubao/shoubao/sinks"
-	"github.com/shoubao/shoubao/sinks/sqlite"
+	"github.com/shoubao/shoubao/sinks/sqlstore"
 )
 
 // flakyStore fails on demand, like a database that goes away.
 type flakyStore struct {
-	*sqlite.Store
+	*sqlstore.Store
 	failSaves atomic.Int32 // fail this many SaveMessage calls; -1: all
 	failDead  atomic.Bool
 	saves     atomic.Int32
@@ -55,7 +55,7 @@ type bundle struct {
 
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s.db"))
+	s, err := sqlstore.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "s.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,6 @@
-// Package storetest is the conformance suite every shoubao store passes:
-// sinks/postgres and sinks/sqlite run the same tests, so the embedded
-// default behaves like production.
+// Package storetest is the conformance suite of shoubao's store:
+// sinks/sqlstore runs it on PostgreSQL and on SQLite, so the embedded
+// default behaves like production. A new store method gets its tests here.
 package storetest
 
 import (
@@ -45,6 +45,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"DeadLetters", testDeadLetters},
 		{"CampaignCounts", testCampaignCounts},
 		{"PostProcess", testPostProcess},
+		{"TimePrecision", testTimePrecision},
+		{"MessageDefaults", testMessageDefaults},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,5 +296,77 @@ func testPostProcess(t *testing.T, s Store) {
 	}
 	if items, _ := s.PendingPostProcess(ctx, "c1/b@x.cn", 10); len(items) != 0 {
 		t.Fatalf("other mailbox: %+v", items)
+	}
+}
+
+// testTimePrecision: every time comes back as written, truncated to
+// microseconds, whatever the database; a zero time stays zero.
+func testTimePrecision(t *testing.T, s Store) {
+	ctx := context.Background()
+	at := time.Date(2026, 6, 8, 15, 59, 59, 123456789, time.FixedZone("CST", 8*3600))
+	want := at.Truncate(time.Microsecond)
+	if err := s.SaveCheckpoint(ctx, sinks.Checkpoint{MailboxID: "c/a", CampaignID: "c", Address: "a", LastSync: at}); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := s.LoadCheckpoint(ctx, "c/a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cp.LastSync.Equal(want) || !cp.LastErrorAt.IsZero() {
+		t.Errorf("checkpoint times: last_sync %v, last_error_at %v; want %v and zero", cp.LastSync, cp.LastErrorAt, want)
+	}
+	m := sampleMessage("c1", "c1/a@x.cn", "sha-time", 1)
+	m.InternalDate, m.Date = at, time.Time{}
+	before := time.Now().Truncate(time.Microsecond)
+	if _, _, err := s.SaveMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	if err := s.RecordDeadLetter(ctx, sinks.DeadLetter{CampaignID: "c1", MailboxID: "c1/a", RawObject: "o", FailedAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.Messages(ctx, "c1")
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("Messages = %v, %v", msgs, err)
+	}
+	g := msgs[0]
+	if !g.InternalDate.Equal(want) || !g.Date.IsZero() {
+		t.Errorf("message times: internal_date %v, date %v; want %v and zero", g.InternalDate, g.Date, want)
+	}
+	// stored_at is the store's clock at the save (Go's, not the database's).
+	if g.StoredAt.Before(before) || g.StoredAt.After(after) || !g.StoredAt.Equal(g.StoredAt.Truncate(time.Microsecond)) {
+		t.Errorf("stored_at %v, want within [%v, %v] in whole microseconds", g.StoredAt, before, after)
+	}
+	dl, err := s.DeadLetters(ctx)
+	if err != nil || len(dl) != 1 || !dl[0].FailedAt.Equal(want) {
+		t.Errorf("dead letter failed_at: %+v, %v; want %v", dl, err, want)
+	}
+}
+
+// testMessageDefaults: a message with nothing optional set round-trips with
+// empty findings, no analysis, no addresses, no attachments or links.
+func testMessageDefaults(t *testing.T, s Store) {
+	ctx := context.Background()
+	m := &sinks.Message{CampaignID: "c1", MailboxID: "c1/a", UIDValidity: 4294967295, UID: 4294967295, RawObject: "o", RawSHA256: "s",
+		InternalDate: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), Class: "malformed", Late: true}
+	id, created, err := s.SaveMessage(ctx, m)
+	if err != nil || !created {
+		t.Fatalf("SaveMessage = %d, %v, %v", id, created, err)
+	}
+	got, err := s.Messages(ctx, "c1")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Messages = %v, %v", got, err)
+	}
+	g := got[0]
+	if g.UIDValidity != m.UIDValidity || g.UID != m.UID || !g.Late || len(g.To) != 0 || len(g.Cc) != 0 ||
+		g.Analysis != nil || g.Attachments != nil || g.Links != nil {
+		t.Errorf("defaults: %+v", g)
+	}
+	assertJSON(t, "findings", g.Findings, json.RawMessage(`[]`))
+	if err := s.MarkPostProcessed(ctx, nil); err != nil {
+		t.Errorf("MarkPostProcessed(nil): %v", err)
+	}
+	if items, err := s.PendingPostProcess(ctx, "c1/a", 10); err != nil || len(items) != 1 || items[0].UID != m.UID {
+		t.Errorf("PendingPostProcess = %+v, %v", items, err)
 	}
 }

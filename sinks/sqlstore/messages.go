@@ -1,0 +1,150 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/shoubao/shoubao/sinks"
+)
+
+var (
+	qHasMessage = q(`SELECT 1 FROM messages WHERE mailbox_id = ? AND raw_sha256 = ?`)
+	// A row coming back means it was inserted: the one way "created" is
+	// known, on both databases.
+	qInsertMessage = q(`
+		INSERT INTO messages (campaign_id, mailbox_id, uid_validity, uid, raw_object, raw_sha256, raw_size,
+			internal_date, message_id, subject, from_addr, to_addrs, cc_addrs, date_header, class,
+			unit, unit_by, late, findings, analysis, stored_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (mailbox_id, raw_sha256) DO NOTHING
+		RETURNING id`)
+	qRelocateMessage  = q(`UPDATE messages SET uid_validity = ?, uid = ? WHERE mailbox_id = ? AND raw_sha256 = ? RETURNING id`)
+	qInsertAttachment = q(`
+		INSERT INTO attachments (message_id, idx, parent_idx, name, content_type, kind, size, sha256, details, findings)
+		VALUES (?,?,?,?,?,?,?,?,?,?)`)
+	qInsertLink = q(`INSERT INTO links (message_id, idx, provider, url, name, size, expires) VALUES (?,?,?,?,?,?,?)`)
+
+	// campaign_id = '' lists every campaign.
+	qMessages = q(`
+		SELECT id, campaign_id, mailbox_id, uid_validity, uid, raw_object, raw_sha256, raw_size, internal_date,
+			message_id, subject, from_addr, to_addrs, cc_addrs, date_header, class, unit, unit_by, late,
+			findings, analysis, stored_at
+		FROM messages WHERE ? = '' OR campaign_id = ? ORDER BY internal_date, id`)
+	qAttachments = q(`
+		SELECT a.message_id, a.idx, a.parent_idx, a.name, a.content_type, a.kind, a.size, a.sha256, a.details, a.findings
+		FROM attachments a JOIN messages m ON m.id = a.message_id
+		WHERE ? = '' OR m.campaign_id = ? ORDER BY a.message_id, a.idx`)
+	qLinks = q(`
+		SELECT l.message_id, l.provider, l.url, l.name, l.size, l.expires
+		FROM links l JOIN messages m ON m.id = l.message_id
+		WHERE ? = '' OR m.campaign_id = ? ORDER BY l.message_id, l.idx`)
+)
+
+// HasMessage reports whether the mailbox already holds a message with these
+// raw bytes.
+func (s *Store) HasMessage(ctx context.Context, mailboxID, rawSHA256 string) (bool, error) {
+	var one int
+	err := s.queryRow(ctx, qHasMessage, mailboxID, rawSHA256).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fail("has message", err)
+	}
+	return true, nil
+}
+
+// SaveMessage stores a message with its attachments and links in one
+// transaction, stamped with the store's clock (StoredAt is ignored). When
+// the mailbox already holds the same raw bytes it only updates the
+// message's location (UIDVALIDITY, UID) and returns the existing id with
+// created false.
+func (s *Store) SaveMessage(ctx context.Context, m *sinks.Message) (id int64, created bool, err error) {
+	err = s.inTx(ctx, func(tx handle) error {
+		err := tx.queryRow(ctx, qInsertMessage,
+			m.CampaignID, m.MailboxID, int64(m.UIDValidity), int64(m.UID), m.RawObject, m.RawSHA256, m.RawSize,
+			s.d.time(m.InternalDate), m.MessageID, m.Subject, m.From, listText(m.To), listText(m.Cc), s.d.time(m.Date), m.Class,
+			m.Unit, m.UnitBy, m.Late, jsonText(m.Findings, "[]"), jsonText(m.Analysis, nil), s.d.time(s.stamp()),
+		).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Already stored (on PostgreSQL, possibly by a transaction
+			// that committed while this insert waited for it).
+			return tx.queryRow(ctx, qRelocateMessage, int64(m.UIDValidity), int64(m.UID), m.MailboxID, m.RawSHA256).Scan(&id)
+		}
+		if err != nil {
+			return err
+		}
+		created = true
+		for _, a := range m.Attachments {
+			if _, err := tx.exec(ctx, qInsertAttachment, id, a.Index, a.Parent, a.Name, a.ContentType, a.Kind, a.Size, a.SHA256,
+				jsonText(a.Details, nil), jsonText(a.Findings, "[]")); err != nil {
+				return err
+			}
+		}
+		for i, l := range m.Links {
+			if _, err := tx.exec(ctx, qInsertLink, id, i, l.Provider, l.URL, l.Name, l.Size, l.Expires); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, false, fail("save message", err)
+	}
+	return id, created, nil
+}
+
+// Messages returns a campaign's messages (all campaigns when campaignID is
+// ""), with attachments and links, in receipt order.
+func (s *Store) Messages(ctx context.Context, campaignID string) ([]sinks.Message, error) {
+	rows, err := s.query(ctx, qMessages, campaignID, campaignID)
+	out, err := collect(rows, err, func(r *sql.Rows, m *sinks.Message) error {
+		return r.Scan(&m.ID, &m.CampaignID, &m.MailboxID, (*u32Col)(&m.UIDValidity), (*u32Col)(&m.UID), &m.RawObject, &m.RawSHA256,
+			&m.RawSize, (*timeCol)(&m.InternalDate), &m.MessageID, &m.Subject, &m.From, (*jsonList)(&m.To), (*jsonList)(&m.Cc),
+			(*timeCol)(&m.Date), &m.Class, &m.Unit, &m.UnitBy, &m.Late, (*jsonCol)(&m.Findings), (*jsonCol)(&m.Analysis),
+			(*timeCol)(&m.StoredAt))
+	})
+	if err != nil {
+		return nil, fail("list messages", err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	byID := make(map[int64]*sinks.Message, len(out))
+	for i := range out {
+		byID[out[i].ID] = &out[i]
+	}
+	rows, err = s.query(ctx, qAttachments, campaignID, campaignID)
+	err = each(rows, err, func(r *sql.Rows) error {
+		var mid int64
+		var a sinks.Attachment
+		if err := r.Scan(&mid, &a.Index, &a.Parent, &a.Name, &a.ContentType, &a.Kind, &a.Size, &a.SHA256,
+			(*jsonCol)(&a.Details), (*jsonCol)(&a.Findings)); err != nil {
+			return err
+		}
+		if m := byID[mid]; m != nil {
+			m.Attachments = append(m.Attachments, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fail("list attachments", err)
+	}
+	rows, err = s.query(ctx, qLinks, campaignID, campaignID)
+	err = each(rows, err, func(r *sql.Rows) error {
+		var mid int64
+		var l sinks.Link
+		if err := r.Scan(&mid, &l.Provider, &l.URL, &l.Name, &l.Size, &l.Expires); err != nil {
+			return err
+		}
+		if m := byID[mid]; m != nil {
+			m.Links = append(m.Links, l)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fail("list links", err)
+	}
+	return out, nil
+}
