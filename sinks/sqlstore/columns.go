@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -84,12 +83,6 @@ func (c *timeCol) Scan(src any) error {
 		t = v
 	case int64:
 		t = time.Unix(0, v)
-	case string:
-		p, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			return fmt.Errorf("time column: %w", err)
-		}
-		t = p
 	default:
 		return fmt.Errorf("time column: unexpected %T", src)
 	}
@@ -107,12 +100,6 @@ func (c *u32Col) Scan(src any) error {
 	switch v := src.(type) {
 	case int64:
 		*c = u32Col(v)
-	case []byte:
-		n, err := strconv.ParseUint(string(v), 10, 32)
-		if err != nil {
-			return fmt.Errorf("uint32 column: %w", err)
-		}
-		*c = u32Col(n)
 	default:
 		return fmt.Errorf("uint32 column: unexpected %T", src)
 	}
