@@ -1,0 +1,303 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shoubao/shoubao/parsers/video"
+	"github.com/shoubao/shoubao/pipeline/campaign"
+)
+
+// materialsOf maps a file kind to the materials it can satisfy.
+func materialsOf(kind string) []campaign.Material {
+	switch kind {
+	case "report":
+		return []campaign.Material{campaign.MaterialReport}
+	case "stats_table":
+		return []campaign.Material{campaign.MaterialStats}
+	case "recommend_table":
+		return []campaign.Material{campaign.MaterialRecommend}
+	case "video":
+		return []campaign.Material{campaign.MaterialVideo, campaign.MaterialMedia}
+	case "photo":
+		return []campaign.Material{campaign.MaterialPhoto, campaign.MaterialMedia}
+	}
+	return nil
+}
+
+// usable says whether a file counts as the material its kind stands for,
+// and why not; problems are what the rules find wrong with it.
+func usable(c *campaign.Campaign, f *File, accepted func(code string) bool) (ok bool, why string, problems []Problem) {
+	fail := func(code, msg string) {
+		problems = append(problems, Problem{Code: code, Message: msg, File: f.Name})
+	}
+	if f.Size == 0 {
+		return false, "文件为空", nil
+	}
+	for _, fd := range f.Findings {
+		if fd.Code == "file_encrypted" {
+			return false, "文件设有密码，无法打开", nil
+		}
+	}
+	switch f.Kind {
+	case "stats_table", "recommend_table":
+		if !f.TableRead {
+			why = "表格无法读取"
+			for _, fd := range f.Findings {
+				why += "（" + fd.Message + "）"
+				break
+			}
+			return false, why, nil
+		}
+	case "video":
+		if f.Video == nil {
+			return false, "无法读取视频时长", nil
+		}
+		if c.VideoLimit > 0 {
+			for _, fd := range video.CheckLimit(f.Video, int(c.VideoLimit/time.Second)) {
+				if accepted(fd.Code) {
+					problems = append(problems, Problem{Code: fd.Code, Message: fd.Message, File: f.Name, Accepted: true})
+					continue
+				}
+				fail(fd.Code, fd.Message)
+				return false, fd.Message, problems
+			}
+		}
+	}
+	return true, "", problems
+}
+
+// fileStates judges the files of a message that counts toward no unit.
+func fileStates(c *campaign.Campaign, m *Message, dec *decisions) []FileState {
+	out := []FileState{}
+	for i := range m.Files {
+		fs, _ := fileState(c, m, &m.Files[i], dec)
+		out = append(out, fs)
+	}
+	return out
+}
+
+func fileState(c *campaign.Campaign, m *Message, f *File, dec *decisions) (FileState, []Problem) {
+	fs := FileState{Name: f.Name, Kind: f.Kind, Size: f.Size, SHA256: f.SHA256}
+	if f.Video != nil {
+		fs.VideoSeconds = f.Video.Longest()
+	}
+	if len(materialsOf(f.Kind)) == 0 {
+		return fs, nil
+	}
+	ok, why, problems := usable(c, f, func(code string) bool { return dec.isAccepted(m.Key, code, f.Name) })
+	fs.Usable, fs.Why = &ok, why
+	for i := range problems {
+		problems[i].MessageKey = m.Key
+	}
+	return fs, problems
+}
+
+// judgeUnit accumulates a unit's materials over its messages (indexes
+// into msgs, in arrival order) and decides its status.
+func judgeUnit(c *campaign.Campaign, name string, msgs []Message, judged []MessageState, idx []int, dec *decisions) UnitState {
+	us := UnitState{Name: name, Deadline: c.Deadline, Materials: []MaterialState{}, Missing: []campaign.Material{},
+		Problems: []Problem{}, Messages: []MessageState{}}
+	if t, ok := dec.extension[name]; ok {
+		us.Deadline, us.Extended = t, true
+	}
+	slots := map[campaign.Material]MaterialState{}
+	var problems []Problem
+	seen := map[string]bool{} // file hashes already sent
+	reached := map[string]bool{}
+	counted := 0
+	for n, i := range idx {
+		m, js := &msgs[i], &judged[i]
+		var fileProblems []Problem
+		js.Files = []FileState{}
+		for k := range m.Files {
+			fs, ps := fileState(c, m, &m.Files[k], dec)
+			js.Files = append(js.Files, fs)
+			fileProblems = append(fileProblems, ps...)
+		}
+		if !js.Category.Counts() || (js.Category == Malformed && !m.hasMaterial()) {
+			continue
+		}
+		if js.Category == Submission && counted > 0 && allSeen(m, seen) {
+			js.Category = Duplicate
+		}
+		for _, f := range m.Files {
+			if f.SHA256 != "" && len(materialsOf(f.Kind)) > 0 {
+				seen[f.SHA256] = true
+			}
+		}
+		counted++
+		if us.FirstArrival.IsZero() {
+			us.FirstArrival = js.Arrival
+		}
+		if js.Category == Resubmission {
+			// 更正: everything before is replaced.
+			clear(slots)
+			problems = nil
+			us.CompletedAt, us.CompletedBy = time.Time{}, ""
+			for _, j := range idx[:n] {
+				if judged[j].Category.Counts() {
+					judged[j].Superseded = true
+				}
+			}
+		}
+		for _, cp := range m.Copies {
+			reached[cp.Mailbox] = true
+		}
+		problems = append(problems, messageProblems(m, js, dec)...)
+		problems = append(problems, fileProblems...)
+		for k, f := range m.Files {
+			fs := js.Files[k]
+			for _, mat := range materialsOf(f.Kind) {
+				offer(slots, MaterialState{Material: mat, Status: state(fs.Usable), Message: m.Key, File: f.Name, At: js.Arrival, Why: fs.Why})
+			}
+		}
+		for _, l := range m.Links {
+			for _, mat := range []campaign.Material{campaign.MaterialVideo, campaign.MaterialMedia} {
+				offer(slots, MaterialState{Material: mat, Status: MaterialUsable, Message: m.Key, File: linkName(l), At: js.Arrival,
+					Why: "超大附件链接，未下载核实", Unverified: true})
+			}
+			problems = append(problems, Problem{Code: "link_unverified", Message: fmt.Sprintf("%s 是超大附件（网盘）链接，文件未下载核实；有效期：%s", linkName(l), orDash(l.Expires)), File: linkName(l), MessageKey: m.Key})
+		}
+		if us.CompletedAt.IsZero() && complete(c, slots) {
+			us.CompletedAt, us.CompletedBy = js.Arrival, m.Key
+		}
+	}
+	for _, i := range idx {
+		us.Messages = append(us.Messages, judged[i])
+	}
+	for _, mat := range c.Materials {
+		s, ok := slots[mat]
+		if !ok {
+			s = MaterialState{Material: mat, Status: MaterialMissing}
+		}
+		us.Materials = append(us.Materials, s)
+		if s.Status != MaterialUsable {
+			us.Missing = append(us.Missing, mat)
+		}
+	}
+	switch {
+	case counted == 0:
+		us.Status = NotSubmitted
+	case us.CompletedAt.IsZero():
+		us.Status = Incomplete
+	case !us.Deadline.IsZero() && !us.CompletedAt.Before(us.Deadline):
+		us.Status = CompleteLate
+		problems = append([]Problem{{Code: "late", Message: fmt.Sprintf("逾期报齐：材料于 %s 报齐，截止时间 %s",
+			beijing(us.CompletedAt), beijing(us.Deadline.Add(-time.Second)))}}, problems...)
+	default:
+		us.Status = CompleteOnTime
+	}
+	if c.Delivery == campaign.DeliveryEach && counted > 0 {
+		for _, mb := range c.Mailboxes {
+			if !reached[mb.ID] {
+				us.MissingMailboxes = append(us.MissingMailboxes, mb.Address)
+				problems = append(problems, Problem{Code: "missing_mailbox",
+					Message: fmt.Sprintf("通知要求分别报送，但邮箱 %s 未收到该单位的材料", mb.Address)})
+			}
+		}
+	}
+	us.Problems = dedupe(problems)
+	return us
+}
+
+// messageProblems are the findings about a message as a whole and what
+// the rules find about its sender.
+func messageProblems(m *Message, js *MessageState, dec *decisions) []Problem {
+	var ps []Problem
+	add := func(code, msg, file string) {
+		ps = append(ps, Problem{Code: code, Message: msg, File: file, MessageKey: m.Key, Accepted: dec.isAccepted(m.Key, code, file)})
+	}
+	for _, f := range m.Findings {
+		add(f.Code, f.Message, "")
+	}
+	for _, f := range m.Files {
+		for _, fd := range f.Findings {
+			add(fd.Code, fd.Message, f.Name)
+		}
+	}
+	a := js.Attribution
+	for _, cf := range a.Conflicts {
+		add("unit_conflict", fmt.Sprintf("报送单位认定为“%s”（依据%s），但%s指向“%s”，请核实", a.Unit, evidenceLabel(a.By), evidenceLabel(cf.By), cf.Unit), "")
+	}
+	if a.UnknownSender && m.FromAddress != "" {
+		add("unknown_sender", fmt.Sprintf("发件地址 %s 不在该单位的名单中；如确属该单位，请将其加入名单", m.FromAddress), "")
+	}
+	return ps
+}
+
+func evidenceLabel(by string) string {
+	return map[string]string{ByOfficer: "人工认定", BySender: "发件地址", ByLearned: "该单位此前使用的发件地址",
+		ByName: "邮件主题或文件名", ByStamp: "统计表盖章单位", ByBody: "邮件正文"}[by]
+}
+
+// offer puts a candidate file into its material's slot: a usable file
+// beats an unusable one; the first usable file stays.
+func offer(slots map[campaign.Material]MaterialState, s MaterialState) {
+	cur, ok := slots[s.Material]
+	if !ok || (cur.Status != MaterialUsable && s.Status == MaterialUsable) {
+		slots[s.Material] = s
+	}
+}
+
+func complete(c *campaign.Campaign, slots map[campaign.Material]MaterialState) bool {
+	for _, mat := range c.Materials {
+		if slots[mat].Status != MaterialUsable {
+			return false
+		}
+	}
+	return len(c.Materials) > 0 || len(slots) > 0
+}
+
+func allSeen(m *Message, seen map[string]bool) bool {
+	any := false
+	for _, f := range m.Files {
+		if len(materialsOf(f.Kind)) == 0 || f.SHA256 == "" {
+			continue
+		}
+		if !seen[f.SHA256] {
+			return false
+		}
+		any = true
+	}
+	return any && len(m.Links) == 0
+}
+
+func state(usable *bool) string {
+	if usable != nil && *usable {
+		return MaterialUsable
+	}
+	return MaterialUnusable
+}
+
+func linkName(l Link) string {
+	if l.Name != "" {
+		return l.Name
+	}
+	return l.URL
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "未知"
+	}
+	return s
+}
+
+// beijing formats t for an officer: Beijing time, to the minute.
+func beijing(t time.Time) string {
+	return t.In(campaign.ChinaTime()).Format("2006-01-02 15:04")
+}
+
+// dedupe drops repeated problems: the same file sent twice carries the same
+// findings.
+func dedupe(ps []Problem) []Problem {
+	out := []Problem{}
+	for _, p := range ps {
+		if !slices.ContainsFunc(out, func(q Problem) bool { return q.Code == p.Code && q.File == p.File && q.Message == p.Message }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
