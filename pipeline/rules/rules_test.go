@@ -144,7 +144,7 @@ func TestJudge(t *testing.T) {
 			rows: [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", time.Date(2026, 6, 8, 23, 59, 59, 0, cst), report, photo)},
 			unit: lingchuan, status: rules.CompleteOnTime},
 		{name: "an extension makes a late completion on time",
-			rows: [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(10, 9), report, photo)},
+			rows:      [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(10, 9), report, photo)},
 			decisions: []rules.Decision{{Kind: rules.DecideExtension, Unit: lingchuan, Until: day(12, 0), By: "王科长", Reason: "电话申请"}},
 			unit:      lingchuan, status: rules.CompleteOnTime,
 			check: func(t *testing.T, st *rules.State) {
@@ -177,7 +177,7 @@ func TestJudge(t *testing.T) {
 			unit: lingchuan, status: rules.Incomplete, missing: []campaign.Material{campaign.MaterialMedia},
 			problems: []string{"video_too_long"}},
 		{name: "an accepted long video counts",
-			rows: [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(3, 9), report, long)},
+			rows:      [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(3, 9), report, long)},
 			decisions: []rules.Decision{{Kind: rules.DecideAcceptProblem, Message: "a@x", Code: "video_too_long", File: "宣传片.mp4", By: "王科长"}},
 			unit:      lingchuan, status: rules.CompleteOnTime, accepted: []string{"video_too_long"}},
 		{name: "a robot from a known unit is on its page but is no submission",
@@ -206,7 +206,7 @@ func TestJudge(t *testing.T) {
 				}
 			}},
 		{name: "an officer's assignment decides",
-			rows: [][]sinks.Message{both("a@x", "zzjy@163.com", "泽州县教育局科技活动周材料", day(3, 9), report, photo)},
+			rows:      [][]sinks.Message{both("a@x", "zzjy@163.com", "泽州县教育局科技活动周材料", day(3, 9), report, photo)},
 			decisions: []rules.Decision{{Kind: rules.DecideAssign, Message: "a@x", Unit: zz, By: "王科长"}},
 			unit:      zz, status: rules.CompleteOnTime, problems: []string{"unknown_sender"},
 			check: func(t *testing.T, st *rules.State) {
