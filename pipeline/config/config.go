@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -226,7 +227,7 @@ type Secret struct {
 	PasswordFile string `yaml:"password_file"`
 	// Password is rejected when non-empty: it exists only so that a file
 	// that contains one gets a clear error instead of silently working.
-	Password string `yaml:"password"`
+	Password string `yaml:"password" config:"refused"`
 }
 
 // Resolve returns the secret's value from the environment or file.
@@ -312,14 +313,23 @@ func Decode(b []byte) (*Config, error) {
 
 func decode(b []byte) (*Config, error) {
 	var cfg Config
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-		ps, ok := decodeProblems(err)
-		if !ok {
-			return nil, &Error{Problems: ps}
+	// The tree is read first and checked against the types (unknown keys,
+	// values of the wrong form), so that each problem names its key path;
+	// then it is decoded, which goes on past bad values.
+	var root yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(b)).Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &Error{Problems: []Problem{{Path: "(file)", Message: err.Error()}}}
+	}
+	if root.Kind != 0 {
+		k := checkKeys(&root, reflect.TypeFor[Config]())
+		cfg.decodeProblems = k.problems
+		if err := root.Decode(&cfg); err != nil {
+			var te *yaml.TypeError
+			if !errors.As(err, &te) {
+				return nil, &Error{Problems: append(k.problems, Problem{Path: "(file)", Message: err.Error()})}
+			}
+			cfg.decodeProblems = append(cfg.decodeProblems, k.leftover(te)...)
 		}
-		cfg.decodeProblems = ps
 	}
 	cfg.applyEnv()
 	cfg.applyDefaults()

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/mail"
@@ -9,8 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Problem is one thing wrong with a configuration, at a key path such as
@@ -62,7 +59,7 @@ func (c *Config) validate(secrets bool) error {
 	}
 	if c.Store.URL != "" {
 		if u, err := url.Parse(c.Store.URL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-			ps.add("store.url", "must be a postgres:// URL (or empty for the embedded store)")
+			ps.add("store.url", "must be a postgres:// URL (or empty for the embedded store), not %q", RedactURL(c.Store.URL))
 		}
 	}
 	if c.Bus.Namespace != "" && !idPattern.MatchString(c.Bus.Namespace) {
@@ -71,7 +68,7 @@ func (c *Config) validate(secrets bool) error {
 	if c.Bus.URL != "" {
 		for _, s := range strings.Split(c.Bus.URL, ",") {
 			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Host == "" {
-				ps.add("bus.url", "%q is not a NATS URL such as nats://127.0.0.1:4222", s)
+				ps.add("bus.url", "%q is not a NATS URL such as nats://127.0.0.1:4222", RedactURL(strings.TrimSpace(s)))
 			}
 		}
 	} else if l := c.Bus.Embedded.Listen; l != "none" {
@@ -111,6 +108,9 @@ func (c *Config) validate(secrets bool) error {
 		ps.add("worker.max_deliver", "must be at least 1")
 	}
 
+	if len(c.Campaign) == 0 {
+		ps.add("campaigns", "no campaign: list at least one under campaigns: (shoubao campaign import NOTICE drafts it from the notice); without one there is nothing to poll")
+	}
 	seenCampaign := map[string]int{}
 	seenMailbox := map[string]string{}
 	for i := range c.Campaign {
@@ -244,18 +244,4 @@ func materialNames() string {
 		s = append(s, string(m))
 	}
 	return strings.Join(s, ", ")
-}
-
-// decodeProblems turns yaml.v3's type errors (wrong types, unknown keys,
-// bad sizes) into problems with line numbers; ok is false for errors after
-// which nothing was decoded (YAML syntax).
-func decodeProblems(err error) (ps []Problem, ok bool) {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		for _, e := range te.Errors {
-			ps = append(ps, Problem{Path: "(file)", Message: e})
-		}
-		return ps, true
-	}
-	return []Problem{{Path: "(file)", Message: err.Error()}}, false
 }
