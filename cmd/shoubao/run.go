@@ -21,7 +21,7 @@ func configFlag(fs *flag.FlagSet) *string {
 	return fs.String("config", os.Getenv(EnvConfig), "configuration file (default $"+EnvConfig+")")
 }
 
-func cmdRun(ctx context.Context, env *environment, args []string) error {
+func cmdRun(ctx context.Context, env *environment, args []string) (err error) {
 	fs := newFlagSet(env, "run")
 	path := configFlag(fs)
 	once := fs.Bool("once", false, "sync every mailbox once, wait until everything published is processed, then exit (for cron and tests)")
@@ -36,7 +36,8 @@ func cmdRun(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(env.stderr, cfg.LogLevel)
+	defer func() { err = redactErr(cfg, err) }()
+	log := newLogger(redactWriter{env.stderr, cfg}, cfg.LogLevel)
 	log.Debug("soft memory limit", "bytes", service.SetMemoryLimit(cfg))
 	svc, err := service.Open(ctx, cfg, log)
 	if err != nil {

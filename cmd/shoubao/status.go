@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/shoubao/shoubao/pipeline/config"
@@ -64,7 +67,7 @@ type errUnhealthy struct{}
 
 func (errUnhealthy) Error() string { return "attention needed: stale mailbox or dead letters" }
 
-func cmdStatus(ctx context.Context, env *environment, args []string) error {
+func cmdStatus(ctx context.Context, env *environment, args []string) (err error) {
 	fs := newFlagSet(env, "status")
 	path := configFlag(fs)
 	asJSON := fs.Bool("json", false, "print the stable JSON document instead of text")
@@ -77,6 +80,14 @@ func cmdStatus(ctx context.Context, env *environment, args []string) error {
 	cfg, err := config.Read(*path)
 	if err != nil {
 		return err
+	}
+	defer func() { err = redactErr(cfg, err) }()
+	if cfg.Store.URL == "" {
+		// Opening the embedded store creates it: a wrong data_dir would
+		// show an empty record instead of saying there is none.
+		if err := checkStoreFile(cfg.DataDir); err != nil {
+			return err
+		}
 	}
 	store, err := service.OpenStore(ctx, cfg)
 	if err != nil {
@@ -98,6 +109,40 @@ func cmdStatus(ctx context.Context, env *environment, args []string) error {
 	}
 	if !doc.Healthy {
 		return errUnhealthy{}
+	}
+	return nil
+}
+
+// sqliteFile is the embedded store's file in data_dir, as
+// service.OpenStore names it.
+const sqliteFile = "shoubao.db"
+
+// errNoData says that data_dir holds no store: status is looking in the
+// wrong place (another configuration, a relative data_dir, an unset
+// SHOUBAO_DATA_DIR) or run has never started with this configuration.
+type errNoData struct{ dir string }
+
+func (e errNoData) Error() string {
+	return fmt.Sprintf("no shoubao data found in %s (there is no %s there, so `shoubao run` has not used this directory). "+
+		"Give status the configuration file that run uses (--config or %s), or set data_dir in it (or %s) to the directory run keeps its data in",
+		e.dir, sqliteFile, EnvConfig, config.EnvDataDir)
+}
+
+// checkStoreFile reports errNoData when dir holds no SQLite store,
+// without creating anything.
+func checkStoreFile(dir string) error {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	db := filepath.Join(dir, sqliteFile)
+	fi, err := os.Stat(db)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return errNoData{dir}
+	case err != nil:
+		return fmt.Errorf("cannot read the shoubao data in %s: %w", dir, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a shoubao database file", db)
 	}
 	return nil
 }
