@@ -1,8 +1,9 @@
 // Package archive lists and reads the members of the archives units send —
-// zip (with GBK member names from Chinese Windows), rar and 7z — as streams,
-// within limits on expanded size, compression ratio and member count shared
-// by all archives of one input, so that a zip bomb becomes a finding rather
-// than an exhausted disk.
+// zip (with GBK member names from Chinese Windows), rar, 7z, tar, and gzip
+// (a .tar.gz, or one compressed file) — as streams, within limits on
+// expanded size (in all and per member), compression ratio, member count
+// and time shared by all archives of one input, checked as the bytes come
+// out, so that a bomb becomes a finding rather than an exhausted disk.
 package archive
 
 import (
@@ -58,6 +59,19 @@ type Budget struct {
 	RatioFloor int64
 	// MaxDictionary bounds the RAR decoder's dictionary (memory).
 	MaxDictionary int64
+	// MaxMemberBytes is the most one member may expand to.
+	MaxMemberBytes int64
+	// MaxDuration bounds the time spent expanding, from the first Walk on
+	// this budget.
+	MaxDuration time.Duration
+
+	start    time.Time
+	active   int   // walks under way (nested ones included)
+	outer    int64 // compressed bytes of the outermost archives walked
+	expanded int64 // bytes expanded by all walks
+	// halted is the finding that stopped every walk on this budget (a
+	// bomb across nested archives, the time limit); "" while none did.
+	halted string
 }
 
 // Default limits.
@@ -67,13 +81,16 @@ const (
 	DefaultMaxRatio      = 100
 	DefaultRatioFloor    = 16 << 20
 	DefaultMaxDictionary = 256 << 20
+	DefaultMaxMember     = 1 << 30
+	DefaultMaxDuration   = 2 * time.Minute
 )
 
 // NewBudget returns a budget with the given limits; zero values take the
 // defaults.
 func NewBudget(maxBytes int64, maxMembers int, maxRatio int) *Budget {
 	b := &Budget{Bytes: maxBytes, Members: maxMembers, Ratio: int64(maxRatio),
-		RatioFloor: DefaultRatioFloor, MaxDictionary: DefaultMaxDictionary}
+		RatioFloor: DefaultRatioFloor, MaxDictionary: DefaultMaxDictionary,
+		MaxMemberBytes: DefaultMaxMember, MaxDuration: DefaultMaxDuration}
 	if b.Bytes <= 0 {
 		b.Bytes = DefaultMaxBytes
 	}
@@ -97,11 +114,34 @@ type ReaderAt interface {
 var errStop = errors.New("archive: limit reached")
 
 // Walk calls fn for every file member of the archive held by ra (size bytes)
-// in the given format ("zip", "rar" or "7z"). It returns findings about the
-// archive as a whole; the error is non-nil only when ctx is done or fn
-// returns an error.
+// in the given format ("zip", "rar", "7z", "tar", "gzip" or "tar.gz"). It
+// returns findings about the archive as a whole; the error is non-nil only
+// when ctx is done or fn returns an error.
 func Walk(ctx context.Context, ra ReaderAt, size int64, format string, b *Budget, fn WalkFunc) (finding.List, error) {
-	w := &walk{ctx: ctx, size: size, b: b, fn: fn}
+	return WalkNamed(ctx, ra, size, format, "", b, fn)
+}
+
+// WalkNamed is Walk for an archive file named name: a gzip file that holds
+// one file (not a tar) gives one member named by the gzip header, else by
+// name without its .gz.
+func WalkNamed(ctx context.Context, ra ReaderAt, size int64, format, name string, b *Budget, fn WalkFunc) (finding.List, error) {
+	w := &walk{ctx: ctx, size: size, name: name, b: b, fn: fn}
+	if b.start.IsZero() {
+		b.start = time.Now()
+	}
+	if b.active == 0 {
+		b.outer += max(size, 1)
+		if b.halted == "zip_bomb" {
+			// The bomb was in another attachment: this one may be read.
+			b.halted = ""
+		}
+	}
+	b.active++
+	defer func() { b.active-- }()
+	if b.halted != "" {
+		w.fl.Add(b.halted, "此前已停止解压（%s），压缩包未解压", haltReason[b.halted])
+		return w.fl, nil
+	}
 	var err error
 	switch format {
 	case "zip":
@@ -110,6 +150,11 @@ func Walk(ctx context.Context, ra ReaderAt, size int64, format string, b *Budget
 		err = w.rar(ra)
 	case "7z":
 		err = w.sevenZip(ra)
+	case "tar":
+		w.in = &countReader{r: io.NewSectionReader(ra, 0, size)}
+		err = w.tar(&streamGuard{r: w.in, w: w})
+	case "gzip", "tar.gz":
+		err = w.gzip(ra)
 	default:
 		w.fl.Add("archive_unsupported", "不支持的压缩格式 %q", format)
 	}
@@ -119,20 +164,67 @@ func Walk(ctx context.Context, ra ReaderAt, size int64, format string, b *Budget
 	return w.fl, ctx.Err()
 }
 
+// haltReason says in a finding why every archive of the input stopped.
+var haltReason = map[string]string{
+	"zip_bomb":             "疑似压缩炸弹",
+	"time_budget_exceeded": "解压时间超过上限",
+}
+
 // walk is the state of one Walk.
 type walk struct {
 	ctx      context.Context
 	size     int64
+	name     string // the archive file's name, for a lone gzip member
 	b        *Budget
 	fn       WalkFunc
 	fl       finding.List
 	expanded int64 // bytes expanded from this archive
 	stopped  bool  // a limit was reached: no more members
+	// in counts the compressed bytes consumed so far, for the formats read
+	// as one stream (tar, gzip): their ratio is checked against it rather
+	// than against the whole file, so a bomb is caught at the floor.
+	in *countReader
+}
+
+// ratioBase is the compressed size the expanded bytes are compared with.
+func (w *walk) ratioBase() int64 {
+	if w.in != nil {
+		return max(w.in.n, 1)
+	}
+	return w.size
+}
+
+// halt stops every walk on the budget with the finding code.
+func (w *walk) halt(code, format string, args ...any) {
+	w.stopped = true
+	w.b.halted = code
+	if !w.fl.Has(code) {
+		w.fl.Add(code, format, args...)
+	}
+}
+
+// checkTime halts the walks once the budget's time is spent.
+func (w *walk) checkTime() bool {
+	if w.b.MaxDuration > 0 && time.Since(w.b.start) > w.b.MaxDuration {
+		w.halt("time_budget_exceeded", "解压时间超过 %s 的上限，其余文件未检查", w.b.MaxDuration)
+		return false
+	}
+	return true
 }
 
 // admit counts one member against the budget; false when none may follow.
 func (w *walk) admit() bool {
 	if w.stopped {
+		return false
+	}
+	if w.b.halted != "" {
+		w.stopped = true
+		if !w.fl.Has(w.b.halted) {
+			w.fl.Add(w.b.halted, "已停止解压（%s），其余文件未检查", haltReason[w.b.halted])
+		}
+		return false
+	}
+	if !w.checkTime() {
 		return false
 	}
 	if w.b.Members <= 0 {
@@ -152,6 +244,11 @@ func (w *walk) checkDeclared(total int64) bool {
 		w.fl.Add("archive_too_large", "压缩包解压后共 %d 字节，超过剩余的 %d 字节上限，未解压", total, w.b.Bytes)
 	case total > w.b.RatioFloor && w.size > 0 && total/w.size > w.b.Ratio:
 		w.fl.Add("zip_bomb", "压缩包解压后 %d 字节，是压缩后大小的 %d 倍，疑似压缩炸弹，未解压", total, total/w.size)
+		if w.b.active > 1 {
+			// A bomb nested in an archive: the others beside it are
+			// likely copies; stop them all.
+			w.b.halted = "zip_bomb"
+		}
 	default:
 		return true
 	}
@@ -164,10 +261,17 @@ func (w *walk) checkDeclared(total int64) bool {
 func (w *walk) checkMember(size int64) bool {
 	total := w.expanded + size
 	switch {
+	case w.b.MaxMemberBytes > 0 && size > w.b.MaxMemberBytes:
+		w.fl.Add("archive_too_large", "压缩包内的文件解压后 %d 字节，超过单个文件 %d 字节的上限，未解压", size, w.b.MaxMemberBytes)
 	case size > w.b.Bytes:
 		w.fl.Add("archive_too_large", "压缩包内的文件解压后 %d 字节，超过剩余的 %d 字节上限，未解压", size, w.b.Bytes)
 	case total > w.b.RatioFloor && w.size > 0 && total/w.size > w.b.Ratio:
 		w.fl.Add("zip_bomb", "压缩包解压后 %d 字节，是压缩后大小的 %d 倍，疑似压缩炸弹，未解压", total, total/w.size)
+		if w.b.active > 1 {
+			// A bomb nested in an archive: the others beside it are
+			// likely copies; stop them all.
+			w.b.halted = "zip_bomb"
+		}
 	default:
 		return true
 	}
@@ -213,21 +317,46 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	if err := l.w.ctx.Err(); err != nil {
 		return 0, err
 	}
-	w := l.w
-	if int64(len(p)) > w.b.Bytes+1 {
-		p = p[:w.b.Bytes+1]
+	w, b := l.w, l.w.b
+	if w.stopped {
+		// A stream guard below stopped the archive mid-member.
+		l.ended = true
+		l.m.Findings.Add("member_truncated", "文件 %s 因解压上限未完整读取", l.m.Path)
+		return 0, io.EOF
+	}
+	if !w.checkTime() {
+		l.ended = true
+		l.m.Findings.Add("member_truncated", "文件 %s 因解压时间上限未完整读取", l.m.Path)
+		return 0, io.EOF
+	}
+	limit := b.Bytes + 1
+	if b.MaxMemberBytes > 0 {
+		limit = min(limit, b.MaxMemberBytes-l.n+1)
+	}
+	if int64(len(p)) > limit {
+		p = p[:limit]
 	}
 	n, err := l.r.Read(p)
 	l.n += int64(n)
 	w.expanded += int64(n)
-	w.b.Bytes -= int64(n)
+	b.expanded += int64(n)
+	b.Bytes -= int64(n)
 	switch {
-	case w.b.Bytes < 0:
-		w.b.Bytes = 0
+	case b.Bytes < 0:
+		b.Bytes = 0
 		l.stop("archive_too_large", "解压内容超过上限，文件 %s 只读取了一部分，其余文件未检查", l.m.Path)
 		return n, io.EOF
-	case w.expanded > w.b.RatioFloor && w.size > 0 && w.expanded/w.size > w.b.Ratio:
-		l.stop("zip_bomb", "压缩包解压出的内容已是压缩后大小的 %d 倍，疑似压缩炸弹，停止解压", w.expanded/w.size)
+	case b.MaxMemberBytes > 0 && l.n > b.MaxMemberBytes:
+		l.stop("archive_too_large", "压缩包内的文件 %s 解压后超过单个文件 %d 字节的上限，只读取了一部分，其余文件未检查", l.m.Path, b.MaxMemberBytes)
+		return n, io.EOF
+	case b.active > 1 && b.expanded > b.RatioFloor && b.expanded/max(b.outer, 1) > b.Ratio:
+		// Nested archives, each maybe below the ratio, together far above
+		// it: stop them all.
+		l.stop("zip_bomb", "压缩包（含其中嵌套的压缩包）解压出的内容已是压缩后大小的 %d 倍，疑似压缩炸弹，停止解压", b.expanded/max(b.outer, 1))
+		b.halted = "zip_bomb"
+		return n, io.EOF
+	case w.expanded > b.RatioFloor && w.size > 0 && w.expanded/w.ratioBase() > b.Ratio:
+		l.stop("zip_bomb", "压缩包解压出的内容已是压缩后大小的 %d 倍，疑似压缩炸弹，停止解压", w.expanded/w.ratioBase())
 		return n, io.EOF
 	case err == io.EOF:
 		l.ended = true
@@ -236,6 +365,10 @@ func (l *limitReader) Read(p []byte) (int, error) {
 		l.ended = true
 		if cerr := w.ctx.Err(); cerr != nil {
 			return n, cerr
+		}
+		if w.stopped || errors.Is(err, errStop) {
+			l.m.Findings.Add("member_truncated", "文件 %s 因解压上限未完整读取", l.m.Path)
+			return n, io.EOF
 		}
 		l.m.Findings.Add("archive_corrupt", "压缩包内的文件 %s 已损坏，只读出了 %d 字节：%s", l.m.Path, l.n, clipErr(err))
 		return n, io.EOF

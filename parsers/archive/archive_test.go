@@ -91,7 +91,9 @@ func TestWalkFixtures(t *testing.T) {
 		{"damaged_member.zip", "zip", []string{"活动照片.jpg"}, nil, map[string][]string{"活动照片.jpg": {"archive_corrupt"}}},
 		{"signature_only.rar", "rar", nil, []string{"archive_corrupt"}, nil},
 		{"stored.rar", "rar", []string{"高平市/活动照片.jpg", "高平市/活动总结.docx"}, nil, nil},
-		{"gbk_windows.zip", "tar", nil, []string{"archive_unsupported"}, nil},
+		{"gbk_windows.zip", "cab", nil, []string{"archive_unsupported"}, nil},
+		{"gbk_windows.zip", "tar", nil, []string{"archive_corrupt"}, nil},
+		{"gbk_windows.zip", "gzip", nil, []string{"archive_corrupt"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file+"/"+tt.format, func(t *testing.T) {
