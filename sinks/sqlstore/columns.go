@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -32,6 +33,28 @@ func (h handle) query(ctx context.Context, q query, args ...any) (*sql.Rows, err
 
 func (h handle) queryRow(ctx context.Context, q query, args ...any) *sql.Row {
 	return h.x.QueryRowContext(ctx, h.d.text(q), args...)
+}
+
+// insert runs a query declared with qInsert and returns the new row's id
+// (the table's id column); inserted is false when ON CONFLICT … DO NOTHING
+// left the table as it was.
+func (h handle) insert(ctx context.Context, q query, args ...any) (id int64, inserted bool, err error) {
+	if !h.d.lastInsertID {
+		err = h.queryRow(ctx, q, args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, nil
+		}
+		return id, err == nil, err
+	}
+	res, err := h.exec(ctx, q, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, err
+	}
+	id, err = res.LastInsertId()
+	return id, err == nil, err
 }
 
 // collect scans every row into a T with scan and closes rows. err is the

@@ -21,6 +21,11 @@ type dialect struct {
 	// unixNanos stores times as Unix nanoseconds in an INTEGER (SQLite)
 	// rather than as TIMESTAMPTZ.
 	unixNanos bool
+	// lastInsertID: a new row's id comes from the driver's LastInsertId
+	// (SQLite, where RETURNING costs an extra temporary table per
+	// statement) rather than from RETURNING id (PostgreSQL, whose pgx
+	// driver has no LastInsertId).
+	lastInsertID bool
 }
 
 var (
@@ -34,6 +39,7 @@ var (
 		name:            "sqlite",
 		migrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
 		unixNanos:       true,
+		lastInsertID:    true,
 	}
 )
 
@@ -46,6 +52,13 @@ type query struct {
 // q declares a query. Use it for package-level values, so that rebinding
 // happens once.
 func q(text string) query { return query{sqlite: text, postgres: rebindDollar(text)} }
+
+// qInsert declares an INSERT whose new row's id is wanted (see
+// handle.insert); text has no RETURNING clause and may end in ON CONFLICT
+// … DO NOTHING.
+func qInsert(text string) query {
+	return query{sqlite: text, postgres: rebindDollar(text) + " RETURNING id"}
+}
 
 // text returns the query in this dialect.
 func (d *dialect) text(q query) string {

@@ -28,8 +28,10 @@
 //   - JSON (findings, analysis, details, address lists) is passed as text;
 //     PostgreSQL keeps it as JSONB, SQLite as TEXT.
 //   - SaveMessage knows a new row by INSERT … ON CONFLICT DO NOTHING
-//     RETURNING id returning a row; otherwise the existing row's location
-//     is updated and created is false.
+//     having inserted one (handle.insert: RETURNING id on PostgreSQL, the
+//     driver's RowsAffected and LastInsertId on SQLite, where RETURNING
+//     costs a temporary table per statement); otherwise the existing row's
+//     location is updated and created is false.
 //   - Errors: every method's error starts with its operation ("save
 //     message: …"); driver errors are translated at this boundary into
 //     sinks.ErrNotFound, sinks.ErrUnavailable or sinks.ErrCorrupt (test
@@ -47,10 +49,12 @@
 //     (migrate.go) applies them in order at Open and records the number in
 //     schema_migrations.
 //  2. A file (decisions.go) with its queries as package-level
-//     q(`… ? …`) values — written once, with ? placeholders — and the
-//     methods, using s.exec/s.query/s.queryRow (or s.inTx), d.time for
-//     times, jsonText for JSON, and the column scanners timeCol, u32Col,
-//     jsonCol, jsonList. Wrap every returned error with fail("op", err).
+//     q(`… ? …`) values — written once, with ? placeholders; an INSERT
+//     whose new id is wanted is declared with qInsert (no RETURNING) and
+//     run with s.insert — and the methods, using s.exec, s.query,
+//     s.queryRow, s.insert (or s.inTx), s.d.time for times, jsonText for
+//     JSON, and the column scanners timeCol, u32Col, jsonCol, jsonList.
+//     Wrap every returned error with fail("op", err).
 //  3. Tests in sinks/storetest, which runs on both databases.
 //
 // Avoid PostgreSQL's jsonb ? operators (the rebinder takes every ? outside

@@ -10,15 +10,14 @@ import (
 
 var (
 	qHasMessage = q(`SELECT 1 FROM messages WHERE mailbox_id = ? AND raw_sha256 = ?`)
-	// A row coming back means it was inserted: the one way "created" is
+	// A row inserted is a message created — the one way "created" is
 	// known, on both databases.
-	qInsertMessage = q(`
+	qInsertMessage = qInsert(`
 		INSERT INTO messages (campaign_id, mailbox_id, uid_validity, uid, raw_object, raw_sha256, raw_size,
 			internal_date, message_id, subject, from_addr, to_addrs, cc_addrs, date_header, class,
 			unit, unit_by, late, findings, analysis, stored_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT (mailbox_id, raw_sha256) DO NOTHING
-		RETURNING id`)
+		ON CONFLICT (mailbox_id, raw_sha256) DO NOTHING`)
 	qRelocateMessage  = q(`UPDATE messages SET uid_validity = ?, uid = ? WHERE mailbox_id = ? AND raw_sha256 = ? RETURNING id`)
 	qInsertAttachment = q(`
 		INSERT INTO attachments (message_id, idx, parent_idx, name, content_type, kind, size, sha256, details, findings)
@@ -62,20 +61,19 @@ func (s *Store) HasMessage(ctx context.Context, mailboxID, rawSHA256 string) (bo
 // created false.
 func (s *Store) SaveMessage(ctx context.Context, m *sinks.Message) (id int64, created bool, err error) {
 	err = s.inTx(ctx, func(tx handle) error {
-		err := tx.queryRow(ctx, qInsertMessage,
+		var err error
+		id, created, err = tx.insert(ctx, qInsertMessage,
 			m.CampaignID, m.MailboxID, int64(m.UIDValidity), int64(m.UID), m.RawObject, m.RawSHA256, m.RawSize,
 			s.d.time(m.InternalDate), m.MessageID, m.Subject, m.From, listText(m.To), listText(m.Cc), s.d.time(m.Date), m.Class,
-			m.Unit, m.UnitBy, m.Late, jsonText(m.Findings, "[]"), jsonText(m.Analysis, nil), s.d.time(s.stamp()),
-		).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
+			m.Unit, m.UnitBy, m.Late, jsonText(m.Findings, "[]"), jsonText(m.Analysis, nil), s.d.time(s.stamp()))
+		if err != nil {
+			return err
+		}
+		if !created {
 			// Already stored (on PostgreSQL, possibly by a transaction
 			// that committed while this insert waited for it).
 			return tx.queryRow(ctx, qRelocateMessage, int64(m.UIDValidity), int64(m.UID), m.MailboxID, m.RawSHA256).Scan(&id)
 		}
-		if err != nil {
-			return err
-		}
-		created = true
 		for _, a := range m.Attachments {
 			if _, err := tx.exec(ctx, qInsertAttachment, id, a.Index, a.Parent, a.Name, a.ContentType, a.Kind, a.Size, a.SHA256,
 				jsonText(a.Details, nil), jsonText(a.Findings, "[]")); err != nil {
