@@ -12,6 +12,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/demo"
 	"github.com/shoubao/shoubao/pipeline/imapmem"
 	"github.com/shoubao/shoubao/pipeline/report"
+	"github.com/shoubao/shoubao/pipeline/rules"
 	"github.com/shoubao/shoubao/pipeline/service"
 )
 
@@ -77,20 +78,22 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	defer svc.Close()
 
-	fmt.Fprintf(env.stdout, "shoubao demo: %d messages in 2 sample mailboxes (%s, %s) on imap://%s\n",
-		len(mails), demo.MailboxBureau, demo.MailboxAssoc, srv.Addr())
+	copies := 0
+	for _, m := range mails {
+		copies += len(m.To)
+	}
+	fmt.Fprintf(env.stdout, "shoubao demo: %d messages (%d copies) in 2 sample mailboxes (%s, %s) on imap://%s\n",
+		len(mails), copies, demo.MailboxBureau, demo.MailboxAssoc, srv.Addr())
 	fmt.Fprintf(env.stdout, "embedded store and NATS JetStream in %s\n\n", dir)
 	if err := svc.Once(ctx); err != nil {
 		return err
 	}
-	if err := printSummary(ctx, env.stdout, svc, &cfg.Campaign[0]); err != nil {
-		return err
-	}
-	stored, err := svc.Store().Messages(ctx, "")
+	st, err := printSummary(ctx, env.stdout, svc, &cfg.Campaign[0])
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "\n处理完成：两个邮箱共收到 %d 封邮件，全部入库，用时 %s。\n", len(stored), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(env.stdout, "\n处理完成：两个邮箱共收到 %d 封邮件（%d 份副本），全部入库，用时 %s。\n",
+		st.Counts.Messages, copies, time.Since(start).Round(time.Millisecond))
 	if !*keep {
 		return nil
 	}
@@ -100,13 +103,17 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintln(env.stdout)
-	return printSummary(context.WithoutCancel(ctx), env.stdout, svc, &cfg.Campaign[0])
+	_, err = printSummary(context.WithoutCancel(ctx), env.stdout, svc, &cfg.Campaign[0])
+	return err
 }
 
-func printSummary(ctx context.Context, w io.Writer, svc *service.Service, c *config.Campaign) error {
-	msgs, err := svc.Store().Messages(ctx, c.ID)
+// printSummary writes the campaign's report, judged by the rules from the
+// store, as `shoubao report` does.
+func printSummary(ctx context.Context, w io.Writer, svc *service.Service, c *config.Campaign) (*rules.State, error) {
+	dom := c.Domain()
+	st, err := report.Compute(ctx, svc.Store(), &dom, time.Now())
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return report.Build(c, msgs, time.Now()).WriteText(w)
+	return st, report.WriteText(w, st)
 }

@@ -14,22 +14,25 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("demo exited %d\nstdout:\n%s", code, got)
 	}
 	for _, want := range []string{
-		"应报 12 个单位：已报 9，未报 3，逾期 1，材料不全 3，有问题 4",
+		"应报 12 个单位：已报 9（按时报齐 5，逾期报齐 1，材料不全 3），未报 3；有问题 6；共收到邮件 12 封",
 		// GBK names inside a Windows zip are read.
-		"阳城县科技和商务局          ✓ 按时    06-03 16:40  活动总结报告、推荐表、影像资料（照片）",
-		// The video of a forwarded submission is measured.
+		"阳城县科技和商务局          ✓ 按时报齐  06-03 16:40  活动总结报告、推荐表、影像资料（照片）",
+		// The video of a forwarded submission is measured; too long, it does
+		// not count as the 影像资料.
 		"沁水县科技活动周宣传片.mp4 — 视频时长 3分35秒，超过规定的 3分钟",
+		"沁水县发展和改革局和科技局  ◐ 材料不全  06-06 11:00  活动总结报告",
 		// A 163 large-attachment link counts as the video, with a notice.
-		"高平市发展改革和科技局      ✓ 按时    06-05 10:05  活动总结报告、影像资料（视频）",
+		"高平市发展改革和科技局      ✓ 按时报齐  06-05 10:05  活动总结报告、影像资料（视频链接，未核实）",
 		// The table's stamp names another unit.
 		"统计表盖章单位指向“陵川县发展改革和科技局”",
-		"陵川县发展改革和科技局      ✓ 按时    06-02 09:12  活动总结报告、影像资料（视频、照片）",
-		"泽州县教育局                ⚠ 逾期",
-		"未报送至：kxxhb88@163.com",
+		"陵川县发展改革和科技局      ✓ 按时报齐  06-02 09:12  活动总结报告、影像资料（视频、照片）",
+		"泽州县教育局                ⚠ 逾期报齐",
+		"但邮箱 kxxhb88@163.com 未收到该单位的材料",
 		"晋城市图书馆                ✗ 未报送",
 		"13912345678@qq.com  《活动总结》",
 		"自动回复  lckx@163.com",
-		"两个邮箱共收到 20 封邮件，全部入库",
+		"12 messages (20 copies) in 2 sample mailboxes",
+		"两个邮箱共收到 12 封邮件（20 份副本），全部入库",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q", want)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/report"
 	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks"
 )
@@ -46,7 +47,11 @@ type statusCampaign struct {
 	Submissions    int       `json:"submissions"`
 	UnitsExpected  int       `json:"units_expected"`
 	UnitsSubmitted int       `json:"units_submitted"`
-	Late           int       `json:"late"`
+	OnTime         int       `json:"units_on_time"`
+	Late           int       `json:"units_late"`
+	Incomplete     int       `json:"units_incomplete"`
+	Unmatched      int       `json:"unmatched"`
+	Inquiries      int       `json:"inquiries"`
 	DeadLetters    int       `json:"dead_letters"`
 }
 
@@ -148,8 +153,8 @@ func checkStoreFile(dir string) error {
 }
 
 type statusStore interface {
+	report.Source
 	Checkpoints(ctx context.Context) ([]sinks.Checkpoint, error)
-	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
 	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
 }
 
@@ -158,16 +163,12 @@ func buildStatus(ctx context.Context, cfg *config.Config, store statusStore, now
 	if err != nil {
 		return nil, err
 	}
-	counts, err := store.CampaignCounts(ctx)
-	if err != nil {
-		return nil, err
-	}
 	dead, err := store.DeadLetters(ctx)
 	if err != nil {
 		return nil, err
 	}
 	cst := config.ChinaTime()
-	doc := &statusDoc{Version: 1, GeneratedAt: now.In(cst), Healthy: len(dead) == 0,
+	doc := &statusDoc{Version: 2, GeneratedAt: now.In(cst), Healthy: len(dead) == 0,
 		Mailboxes: []statusMailbox{}, Campaigns: []statusCampaign{}, DeadLetters: []statusDead{}}
 	byID := map[string]sinks.Checkpoint{}
 	for _, cp := range cps {
@@ -184,9 +185,27 @@ func buildStatus(ctx context.Context, cfg *config.Config, store statusStore, now
 			doc.Mailboxes = append(doc.Mailboxes, m)
 		}
 		sc := statusCampaign{ID: c.ID, Title: c.Title, Deadline: c.Deadline.End.Add(-time.Second).In(config.ChinaTime()), UnitsExpected: len(c.Units)}
-		for _, n := range counts {
-			if n.CampaignID == c.ID {
-				sc.Messages, sc.Submissions, sc.UnitsSubmitted, sc.Late, sc.DeadLetters = n.Messages, n.Submissions, n.Units, n.Late, n.DeadLetters
+		// The counts are the rules' (as in `shoubao report`): messages,
+		// not copies; units by their status.
+		dom := c.Domain()
+		st, err := report.Compute(ctx, store, &dom, now)
+		if err != nil {
+			return nil, err
+		}
+		n := st.Counts
+		sc.Messages, sc.UnitsSubmitted, sc.OnTime, sc.Late, sc.Incomplete, sc.Unmatched, sc.Inquiries =
+			n.Messages, n.Submitted, n.OnTime, n.Late, n.Incomplete, n.Unmatched, n.Inquiries
+		for _, u := range st.Units {
+			for _, m := range u.Messages {
+				if m.Category.Counts() {
+					sc.Submissions++
+				}
+			}
+		}
+		sc.Submissions += len(st.Unmatched)
+		for _, d := range dead {
+			if d.CampaignID == c.ID {
+				sc.DeadLetters++
 			}
 		}
 		doc.Campaigns = append(doc.Campaigns, sc)
@@ -226,8 +245,9 @@ func writeStatusText(env *environment, doc *statusDoc, cfg *config.Config) {
 	}
 	fmt.Fprintf(w, "\n活动（%d 个）:\n", len(doc.Campaigns))
 	for _, c := range doc.Campaigns {
-		fmt.Fprintf(w, "  %s %s  截止 %s\n      邮件 %d 封，其中报送 %d 封（逾期 %d 封），已报单位 %d/%d，死信 %d\n",
-			c.ID, c.Title, c.Deadline.Format("2006-01-02 15:04"), c.Messages, c.Submissions, c.Late, c.UnitsSubmitted, c.UnitsExpected, c.DeadLetters)
+		fmt.Fprintf(w, "  %s %s  截止 %s\n      邮件 %d 封，其中报送 %d 封；已报单位 %d/%d（按时报齐 %d，逾期报齐 %d，材料不全 %d）；待确认 %d 封，待答复 %d 封，死信 %d\n",
+			c.ID, c.Title, c.Deadline.Format("2006-01-02 15:04"), c.Messages, c.Submissions, c.UnitsSubmitted, c.UnitsExpected,
+			c.OnTime, c.Late, c.Incomplete, c.Unmatched, c.Inquiries, c.DeadLetters)
 	}
 	if len(doc.DeadLetters) > 0 {
 		fmt.Fprintf(w, "\n死信（多次处理失败，原始邮件已保存）:\n")

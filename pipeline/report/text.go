@@ -8,83 +8,151 @@ import (
 
 	"golang.org/x/text/width"
 
-	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/campaign"
+	"github.com/shoubao/shoubao/pipeline/rules"
 )
 
-// WriteText writes the summary as a plain-text table for an officer, in
-// Chinese, aligned for a terminal.
-func (s *Summary) WriteText(w io.Writer) error {
+// WriteText writes the state as a plain-text report for an officer, in
+// Chinese and Beijing time, aligned for a terminal: the headline numbers,
+// every unit with its status, what it sent and what is missing or wrong,
+// then the mail no unit could be matched to, the questions awaiting an
+// answer and the other mail.
+func WriteText(w io.Writer, st *rules.State) error {
 	tw := &errWriter{w: w}
-	c := s.Campaign
-	cst := config.ChinaTime()
+	c := st.Campaign
 	tw.printf("%s", c.Title)
 	if c.NoticeNumber != "" {
 		tw.printf("（%s）", c.NoticeNumber)
 	}
-	tw.printf("\n截止时间：%s（北京时间）", c.Deadline.End.Add(-time.Second).In(cst).Format("2006年1月2日 15:04"))
-	if c.Delivery == config.DeliveryEach {
+	if !c.Deadline.IsZero() {
+		tw.printf("\n截止时间：%s（北京时间）", clock(c.Deadline.Add(-time.Second), "2006年1月2日 15:04"))
+	}
+	if c.Delivery == campaign.DeliveryEach {
 		tw.printf("，分别报送至 %d 个邮箱", len(c.Mailboxes))
 	}
 	tw.printf("\n应报材料：%s\n", materialList(c.Materials))
-	n := s.Counts()
-	tw.printf("应报 %d 个单位：已报 %d，未报 %d，逾期 %d，材料不全 %d，有问题 %d\n\n",
-		n.Expected, n.Submitted, n.NotSubmitted, n.Late, n.Incomplete, n.WithProblems)
+	n := st.Counts
+	tw.printf("应报 %d 个单位：已报 %d（按时报齐 %d，逾期报齐 %d，材料不全 %d），未报 %d；有问题 %d；共收到邮件 %d 封\n\n",
+		n.Expected, n.Submitted, n.OnTime, n.Late, n.Incomplete, n.NotSubmitted, n.WithProblems, n.Messages)
 
 	nameWidth := 10
-	for _, u := range s.Units {
+	for _, u := range st.Units {
 		nameWidth = max(nameWidth, displayWidth(u.Name))
 	}
-	tw.printf("%s  %s  %s  %s\n", pad("单位", nameWidth), pad("状态", 8), pad("首次收到", 11), "已收材料")
-	for _, u := range s.Units {
-		status, at := "✗ 未报送", ""
-		if u.Submitted {
-			status, at = "✓ 按时", u.First.In(cst).Format("01-02 15:04")
-			if u.Late {
-				status = "⚠ 逾期"
-			}
+	tw.printf("%s  %s  %s  %s\n", pad("单位", nameWidth), pad("状态", 10), pad("首次收到", 11), "已收材料")
+	indent := pad("", nameWidth) + "    "
+	for _, u := range st.Units {
+		at := ""
+		if !u.FirstArrival.IsZero() {
+			at = clock(u.FirstArrival, "01-02 15:04")
 		}
-		tw.printf("%s  %s  %s  %s\n", pad(u.Name, nameWidth), pad(status, 8), pad(at, 11), foundList(u.Found))
-		if u.Submitted && len(u.Missing) > 0 {
-			tw.printf("%s    缺少：%s\n", pad("", nameWidth), materialList(u.Missing))
+		tw.printf("%s  %s  %s  %s\n", pad(u.Name, nameWidth), pad(statusMark(u.Status), 10), pad(at, 11), receivedList(u))
+		if u.Extended {
+			tw.printf("%s已延期至：%s\n", indent, clock(u.Deadline.Add(-time.Second), "01-02 15:04"))
 		}
-		if len(u.MissingMailboxes) > 0 {
-			tw.printf("%s    未报送至：%s\n", pad("", nameWidth), strings.Join(u.MissingMailboxes, "、"))
+		if u.Status != rules.NotSubmitted && len(u.Missing) > 0 {
+			tw.printf("%s缺少：%s\n", indent, materialList(u.Missing))
 		}
 		for _, p := range u.Problems {
-			tw.printf("%s    问题：%s — %s\n", pad("", nameWidth), p.File, p.Finding.Message)
+			if p.Accepted {
+				continue
+			}
+			if p.File != "" {
+				tw.printf("%s问题：%s — %s\n", indent, p.File, p.Message)
+			} else {
+				tw.printf("%s问题：%s\n", indent, p.Message)
+			}
 		}
 	}
-	if len(s.Unattributed) > 0 {
-		tw.printf("\n未能识别报送单位的来信（请人工确认）：\n")
-		for _, m := range s.Unattributed {
-			tw.printf("  %s  %s  《%s》  %s\n", m.At.In(cst).Format("01-02 15:04"), m.From, m.Subject, fileList(m))
+	if len(st.Unmatched) > 0 {
+		tw.printf("\n未能确定报送单位的来信（请人工确认，可用 shoubao decide assign 指定单位）：\n")
+		for _, m := range st.Unmatched {
+			tw.printf("  %s  %s  《%s》  %s\n", clock(m.Arrival, "01-02 15:04"), m.From, m.Subject, fileList(m))
+			if len(m.Attribution.Candidates) > 0 {
+				tw.printf("      可能是：%s\n", strings.Join(m.Attribution.Candidates, "、"))
+			}
 		}
 	}
-	if len(s.Other) > 0 {
+	if len(st.Inquiries) > 0 {
+		tw.printf("\n待答复的来信：\n")
+		for _, m := range st.Inquiries {
+			tw.printf("  %s  %s%s  《%s》\n", clock(m.Arrival, "01-02 15:04"), m.From, unitSuffix(m), m.Subject)
+		}
+	}
+	if len(st.Other) > 0 {
 		tw.printf("\n其他邮件（非报送）：\n")
-		for _, m := range s.Other {
-			tw.printf("  %s  %s  %s  《%s》\n", m.At.In(cst).Format("01-02 15:04"), classLabel(m.Class), m.From, m.Subject)
+		for _, m := range st.Other {
+			tw.printf("  %s  %s  %s%s  《%s》\n", clock(m.Arrival, "01-02 15:04"), m.Category.Label(), m.From, unitSuffix(m), m.Subject)
 		}
 	}
 	return tw.err
 }
 
-// foundList names the materials received, with photos and videos as the
-// kinds of 影像资料: "活动总结报告、影像资料（照片、视频）".
-func foundList(found []config.Material) string {
-	var s []string
-	var media []string
-	for _, m := range found {
-		switch m {
-		case config.MaterialMedia:
-		case config.MaterialPhoto, config.MaterialVideo:
-			media = append(media, m.Label())
-		default:
+func statusMark(s string) string {
+	switch s {
+	case rules.CompleteOnTime:
+		return "✓ " + rules.StatusLabel(s)
+	case rules.CompleteLate:
+		return "⚠ " + rules.StatusLabel(s)
+	case rules.Incomplete:
+		return "◐ " + rules.StatusLabel(s)
+	}
+	return "✗ " + rules.StatusLabel(s)
+}
+
+func unitSuffix(m rules.MessageState) string {
+	if m.Attribution.Unit != "" {
+		return "（" + m.Attribution.Unit + "）"
+	}
+	return ""
+}
+
+// clock formats t in Beijing time.
+func clock(t time.Time, layout string) string { return t.In(campaign.ChinaTime()).Format(layout) }
+
+// receivedList names the materials a unit has usable files for, required
+// or not, with the kinds of 影像资料: "活动总结报告、影像资料（视频、照片）".
+func receivedList(u rules.UnitState) string {
+	has := map[campaign.Material]bool{}
+	link := false
+	for _, m := range u.Messages {
+		if !m.Category.Counts() || m.Superseded {
+			continue
+		}
+		for _, f := range m.Files {
+			if f.Usable != nil && *f.Usable {
+				switch f.Kind {
+				case "report":
+					has[campaign.MaterialReport] = true
+				case "stats_table":
+					has[campaign.MaterialStats] = true
+				case "recommend_table":
+					has[campaign.MaterialRecommend] = true
+				case "video":
+					has[campaign.MaterialVideo] = true
+				case "photo":
+					has[campaign.MaterialPhoto] = true
+				}
+			}
+		}
+		link = link || len(m.Links) > 0
+	}
+	var s, media []string
+	for _, m := range []campaign.Material{campaign.MaterialReport, campaign.MaterialStats, campaign.MaterialRecommend} {
+		if has[m] {
 			s = append(s, m.Label())
 		}
 	}
+	if has[campaign.MaterialVideo] {
+		media = append(media, "视频")
+	} else if link {
+		media = append(media, "视频链接，未核实")
+	}
+	if has[campaign.MaterialPhoto] {
+		media = append(media, "照片")
+	}
 	if len(media) > 0 {
-		s = append(s, config.MaterialMedia.Label()+"（"+strings.Join(media, "、")+"）")
+		s = append(s, campaign.MaterialMedia.Label()+"（"+strings.Join(media, "、")+"）")
 	}
 	if len(s) == 0 {
 		return "—"
@@ -92,32 +160,18 @@ func foundList(found []config.Material) string {
 	return strings.Join(s, "、")
 }
 
-func fileList(m Message) string {
+func fileList(m rules.MessageState) string {
 	var names []string
 	for _, f := range m.Files {
 		names = append(names, f.Name)
 	}
-	if m.Links > 0 {
-		names = append(names, fmt.Sprintf("超大附件链接 %d 个", m.Links))
+	if len(m.Links) > 0 {
+		names = append(names, fmt.Sprintf("超大附件链接 %d 个", len(m.Links)))
 	}
 	return strings.Join(names, "、")
 }
 
-func classLabel(class string) string {
-	switch class {
-	case "auto_reply":
-		return "自动回复"
-	case "bounce":
-		return "退信"
-	case "bulk":
-		return "群发邮件"
-	case "malformed":
-		return "无法解析"
-	}
-	return class
-}
-
-func materialList(ms []config.Material) string {
+func materialList(ms []campaign.Material) string {
 	if len(ms) == 0 {
 		return "—"
 	}

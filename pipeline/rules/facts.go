@@ -35,7 +35,8 @@ type Message struct {
 	Links  []Link
 	// Findings are the parser's findings about the message as a whole.
 	Findings []finding.Finding
-	// Senders are the original senders of forwarded messages inside it.
+	// ForwardedFrom are the original senders of forwarded messages inside
+	// it, each "名字 <addr>".
 	ForwardedFrom []string
 }
 
@@ -141,7 +142,8 @@ func fromRow(key string, r sinks.Message, cp Copy) Message {
 				Stats     *sheets.Stats     `json:"stats"`
 				Recommend *sheets.Recommend `json:"recommend"`
 				Message   *struct {
-					FromAddress string `json:"from_address"`
+					From    string `json:"from"`
+					Subject string `json:"subject"`
 				} `json:"message"`
 			}
 			if json.Unmarshal(at.Details, &d) == nil {
@@ -158,8 +160,8 @@ func fromRow(key string, r sinks.Message, cp Copy) Message {
 				if d.Recommend != nil && len(d.Recommend.Rows) > 0 {
 					f.TableRead = true
 				}
-				if d.Message != nil && d.Message.FromAddress != "" {
-					m.ForwardedFrom = append(m.ForwardedFrom, d.Message.FromAddress)
+				if d.Message != nil && d.Message.From != "" {
+					m.ForwardedFrom = append(m.ForwardedFrom, d.Message.From)
 				}
 			}
 		}

@@ -138,7 +138,10 @@ func (m *matcher) sender(addrs ...string) (unit, by string) {
 // attribute works out who sent m. Robots and replies are attributed by
 // their sender only: their words name no sender.
 func (m *matcher) attribute(msg *Message, cat Category, assigned string) Attribution {
-	senders := append([]string{msg.FromAddress}, msg.ForwardedFrom...)
+	senders := []string{msg.FromAddress}
+	for _, f := range msg.ForwardedFrom {
+		senders = append(senders, address(f))
+	}
 	sUnit, sBy := m.sender(senders...)
 	var fileNames, stamps []string
 	for _, f := range msg.Files {
@@ -159,7 +162,9 @@ func (m *matcher) attribute(msg *Message, cat Category, assigned string) Attribu
 		}
 		return Attribution{}
 	}
-	named := m.namesIn(append([]string{msg.Subject}, fileNames...)...)
+	// What the sender says it is: the subject, the file names, and the
+	// display names of the sender and of forwarded messages' senders.
+	named := m.namesIn(append(append([]string{msg.Subject, msg.From}, msg.ForwardedFrom...), fileNames...)...)
 	stamped := m.namesIn(stamps...)
 	var a Attribution
 	switch {

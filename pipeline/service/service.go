@@ -47,6 +47,8 @@ type Store interface {
 	Messages(ctx context.Context, campaignID string) ([]sinks.Message, error)
 	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
 	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
+	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
+	AddDecision(ctx context.Context, d sinks.Decision) (int64, error)
 	Ping(ctx context.Context) error
 	Close()
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 	"github.com/shoubao/shoubao/pipeline/bus/bustest"
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
+	"github.com/shoubao/shoubao/pipeline/report"
+	"github.com/shoubao/shoubao/pipeline/rules"
 	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks"
 	"github.com/shoubao/shoubao/sinks/sqlstore/pgtest"
@@ -123,12 +126,31 @@ func TestEndToEnd(t *testing.T) {
 				bySubject[m.Subject] = m
 			}
 			lc := bySubject["陵川县科技局报送材料"]
-			if lc.Class != "submission" || lc.Unit != "陵川县发展改革和科技局" || lc.UnitBy != "name" || lc.Late {
-				t.Errorf("陵川 message: class %s unit %q by %q late %v", lc.Class, lc.Unit, lc.UnitBy, lc.Late)
+			// Judged at read time by the rules, from the stored facts.
+			dom := cfg.Campaign[0].Domain()
+			st, err := report.Compute(ctx, svc.Store(), &dom, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			judged := map[string]rules.MessageState{}
+			units := map[string]rules.UnitState{}
+			for _, u := range st.Units {
+				units[u.Name] = u
+				for _, m := range u.Messages {
+					judged[m.Subject] = m
+				}
+			}
+			if a := judged["陵川县科技局报送材料"].Attribution; a.Unit != "陵川县发展改革和科技局" || a.By != rules.ByName {
+				t.Errorf("陵川 message: attribution %+v", a)
+			}
+			if lc.Unit != "" || lc.Late {
+				t.Errorf("judgments stored at ingest: unit %q late %v", lc.Unit, lc.Late)
 			}
 			// Its table is stamped by another unit (a copied template): flagged.
-			if !strings.Contains(string(lc.Findings), `"unit_conflict"`) || !strings.Contains(string(lc.Findings), "高平市发展改革和科技局") {
-				t.Errorf("陵川 message: no unit_conflict finding for the table stamped 高平市: %s", lc.Findings)
+			if !slices.ContainsFunc(units["陵川县发展改革和科技局"].Problems, func(p rules.Problem) bool {
+				return p.Code == "unit_conflict" && strings.Contains(p.Message, "高平市发展改革和科技局")
+			}) {
+				t.Errorf("陵川: no unit_conflict problem for the table stamped 高平市: %+v", units["陵川县发展改革和科技局"].Problems)
 			}
 			var xlsx *sinks.Attachment
 			for i, a := range lc.Attachments {
@@ -150,23 +172,21 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("stored file has %d bytes, attachment says %d", n, xlsx.Size)
 			}
 			fw := bySubject["转发：沁水县科技活动周材料"]
-			if fw.Unit != "沁水县发展和改革局和科技局" || len(fw.Attachments) == 0 || fw.Attachments[0].Kind != "message" {
-				t.Errorf("forwarded message: unit %q, attachments %+v", fw.Unit, fw.Attachments)
+			if a := judged[fw.Subject].Attribution; a.Unit != "沁水县发展和改革局和科技局" || len(fw.Attachments) == 0 || fw.Attachments[0].Kind != "message" {
+				t.Errorf("forwarded message: attribution %+v, attachments %+v", a, fw.Attachments)
 			}
 			gp := bySubject["高平市科技活动周视频（超大附件）"]
-			if gp.Unit != "高平市发展改革和科技局" || gp.UnitBy != "sender" || !gp.Late || len(gp.Links) == 0 || gp.Links[0].Provider != "163mail" {
-				t.Errorf("163 link message: unit %q by %q late %v links %+v", gp.Unit, gp.UnitBy, gp.Late, gp.Links)
+			if a := judged[gp.Subject].Attribution; a.Unit != "高平市发展改革和科技局" || a.By != rules.BySender || len(gp.Links) == 0 || gp.Links[0].Provider != "163mail" {
+				t.Errorf("163 link message: attribution %+v links %+v", a, gp.Links)
 			}
-			classes := map[string]int{}
-			for _, m := range msgs {
-				classes[m.Class]++
+			if u := units["高平市发展改革和科技局"]; u.Status != rules.CompleteLate && u.Status != rules.Incomplete {
+				t.Errorf("高平 sent after the deadline: status %s", u.Status)
 			}
-			if classes["auto_reply"] != 1 || classes["submission"] < 3 {
-				t.Errorf("classes: %v", classes)
+			if len(st.Other) != 1 || st.Other[0].Category != rules.AutoReply {
+				t.Errorf("other mail: %+v", st.Other)
 			}
-			counts, _ := svc.Store().CampaignCounts(ctx)
-			if len(counts) != 1 || counts[0].Units != 3 || counts[0].Late != 1 {
-				t.Errorf("campaign counts: %+v", counts)
+			if st.Counts.Messages != 5 || st.Counts.Submitted != 3 {
+				t.Errorf("counts: %+v", st.Counts)
 			}
 
 			// Nothing new: nothing stored twice.

@@ -8,15 +8,14 @@ import (
 	"github.com/shoubao/shoubao/parsers/finding"
 	"github.com/shoubao/shoubao/parsers/inspect"
 	"github.com/shoubao/shoubao/pipeline/bus"
-	"github.com/shoubao/shoubao/pipeline/config"
-	"github.com/shoubao/shoubao/pipeline/roster"
 	"github.com/shoubao/shoubao/sinks"
 )
 
-// record turns an inspected message into the stored record: header fields,
-// the file tree flattened in walk order, links, the deadline check and the
-// unit.
-func (w *Worker) record(ev bus.Event, c *config.Campaign, node *inspect.Node) (*sinks.Message, error) {
+// record turns an inspected message into the stored record: facts only —
+// header fields, the file tree flattened in walk order, links and the
+// findings of the parsers. Lateness, the unit and whether a video is too
+// long are judged at read time by pipeline/rules.
+func record(ev bus.Event, node *inspect.Node) (*sinks.Message, error) {
 	m := &sinks.Message{
 		CampaignID: ev.CampaignID, MailboxID: ev.MailboxID, UIDValidity: ev.UIDValidity, UID: ev.UID,
 		RawObject: ev.Object, RawSHA256: ev.SHA256, RawSize: ev.Size, InternalDate: ev.InternalDate,
@@ -28,7 +27,6 @@ func (w *Worker) record(ev bus.Event, c *config.Campaign, node *inspect.Node) (*
 	if m.RawSize == 0 {
 		m.RawSize = node.Size
 	}
-	var ev2 roster.Evidence
 	if mi := node.Message; mi != nil {
 		m.Subject, m.From, m.To, m.Cc, m.MessageID, m.Class = mi.Subject, mi.FromAddress, mi.To, mi.Cc, mi.MessageID, mi.Class
 		if m.From == "" {
@@ -37,21 +35,13 @@ func (w *Worker) record(ev bus.Event, c *config.Campaign, node *inspect.Node) (*
 		if t, err := time.Parse(time.RFC3339, mi.Date); err == nil {
 			m.Date = t
 		}
-		ev2.Senders = append(ev2.Senders, mi.FromAddress)
-		ev2.Texts = append(ev2.Texts, mi.Subject)
 	}
 	findings := append([]finding.Finding{}, node.Findings...)
-	if c != nil && m.Class == "submission" && c.Deadline.Late(m.InternalDate) {
-		m.Late = true
-		findings = append(findings, finding.New("late", "逾期报送：邮件服务器收到时间 %s，截止时间 %s",
-			m.InternalDate.In(config.ChinaTime()).Format("2006-01-02 15:04"), c.Deadline.End.In(config.ChinaTime()).Add(-time.Second).Format("2006-01-02 15:04")))
-	}
 	var err error
 	if m.Analysis, err = json.Marshal(node); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	// Flatten the tree below the message, parents before children.
-	index := map[*inspect.Node]int{}
 	var walk func(n *inspect.Node, parent int) error
 	walk = func(n *inspect.Node, parent int) error {
 		for _, p := range n.Parts {
@@ -65,16 +55,7 @@ func (w *Worker) record(ev bus.Event, c *config.Campaign, node *inspect.Node) (*
 					return err
 				}
 			}
-			index[p] = a.Index
 			m.Attachments = append(m.Attachments, a)
-			ev2.Texts = append(ev2.Texts, p.Name)
-			if p.Stats != nil && p.Stats.Unit != "" {
-				ev2.StatsUnits = append(ev2.StatsUnits, p.Stats.Unit)
-			}
-			if p.Message != nil {
-				ev2.Senders = append(ev2.Senders, p.Message.FromAddress)
-				ev2.Texts = append(ev2.Texts, p.Message.Subject)
-			}
 			if err := walk(p, a.Index); err != nil {
 				return err
 			}
@@ -90,35 +71,12 @@ func (w *Worker) record(ev bus.Event, c *config.Campaign, node *inspect.Node) (*
 		}
 		for _, l := range n.Message.Links {
 			m.Links = append(m.Links, sinks.Link{Provider: l.Provider, URL: l.URL, Name: l.Name, Size: l.Size, Expires: l.Expires})
-			ev2.Texts = append(ev2.Texts, l.Name)
 		}
 	})
-	if c != nil && m.Class == "submission" {
-		r := w.matchers[c.ID].Match(ev2)
-		m.Unit, m.UnitBy = r.Unit, r.By
-		for _, cf := range r.Conflicts {
-			findings = append(findings, finding.New("unit_conflict", "报送单位认定为“%s”（依据%s），但%s指向“%s”，请核实",
-				r.Unit, evidenceLabel(r.By), evidenceLabel(cf.By), cf.Unit))
-		}
-	}
 	if m.Findings, err = json.Marshal(findings); err != nil {
 		return nil, fmt.Errorf("record: %w", err)
 	}
 	return m, nil
-}
-
-func evidenceLabel(by string) string {
-	switch by {
-	case roster.BySender:
-		return "发件地址"
-	case roster.ByName:
-		return "邮件主题或文件名"
-	case roster.ByStats:
-		return "统计表盖章单位"
-	case roster.ByPlace:
-		return "县市名称"
-	}
-	return by
 }
 
 // details returns the kind-specific analysis of a file, stored as JSON

@@ -1,7 +1,8 @@
-// Package worker turns message events into stored submissions: it reads the
-// raw message from the bus, inspects it (decoding, files, archives, tables,
-// videos), checks the deadline, works out the unit, stores the result and
-// acknowledges the event.
+// Package worker turns message events into stored facts: it reads the raw
+// message from the bus, inspects it (decoding, files, archives, tables,
+// videos), stores what it found and acknowledges the event. It judges
+// nothing: lateness, units and limits are computed at read time by
+// pipeline/rules.
 //
 // Delivery is at least once and every effect is idempotent: a message is
 // stored once per mailbox whatever the number of deliveries (the store keys
@@ -36,7 +37,6 @@ import (
 	"github.com/shoubao/shoubao/parsers/inspect"
 	"github.com/shoubao/shoubao/pipeline/bus"
 	"github.com/shoubao/shoubao/pipeline/config"
-	"github.com/shoubao/shoubao/pipeline/roster"
 	"github.com/shoubao/shoubao/sinks"
 )
 
@@ -67,7 +67,7 @@ var _ Bus = (*bus.Bus)(nil)
 
 // Options tune a worker.
 type Options struct {
-	// Campaigns by id: deadline, video limit and roster.
+	// Campaigns by id: the campaigns this process may store messages for.
 	Campaigns map[string]*config.Campaign
 	// TempDir is scratch space for spooled parts.
 	TempDir string
@@ -107,7 +107,6 @@ type Worker struct {
 	bus      Bus
 	opts     Options
 	log      *slog.Logger
-	matchers map[string]*roster.Matcher
 
 	mu    sync.Mutex
 	stats Stats
@@ -141,11 +140,7 @@ func New(store Store, b Bus, opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	w := &Worker{store: store, bus: b, opts: opts, log: opts.Logger, matchers: map[string]*roster.Matcher{}}
-	for id, c := range opts.Campaigns {
-		w.matchers[id] = roster.New(c.Units)
-	}
-	return w
+	return &Worker{store: store, bus: b, opts: opts, log: opts.Logger}
 }
 
 // Stats returns the counters so far.
@@ -306,7 +301,12 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 			w.log.Warn("worker: cannot end attempt record", "event", ev.ID(), "err", err)
 		}
 	}()
-	campaign := w.opts.Campaigns[ev.CampaignID]
+	if _, ok := w.opts.Campaigns[ev.CampaignID]; !ok {
+		// Never store a message for a campaign nobody configured: retry
+		// (a process with the new configuration may take it), then a dead
+		// letter.
+		return fmt.Errorf("handle %s: campaign %q is not in this process's configuration", ev.ID(), ev.CampaignID)
+	}
 	cutShort := att.Unfinished - 1
 	quarantine := cutShort >= w.opts.MaxCrashes
 	var node *inspect.Node
@@ -315,12 +315,12 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 			"cut_short", cutShort, "file", att.File)
 		node, err = w.quarantine(ctx, ev, att)
 	} else {
-		node, err = w.inspect(ctx, ev, campaign, att)
+		node, err = w.inspect(ctx, ev, att)
 	}
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
-	m, err := w.record(ev, campaign, node)
+	m, err := record(ev, node)
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
@@ -345,7 +345,7 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 		w.count(func(s *Stats) { s.Stored++; s.Quarantined++; s.DeadLetters++ })
 	case created:
 		w.count(func(s *Stats) { s.Stored++ })
-		w.log.Info("stored", "event", ev.ID(), "class", m.Class, "unit", m.Unit, "late", m.Late, "files", len(m.Attachments))
+		w.log.Info("stored", "event", ev.ID(), "class", m.Class, "files", len(m.Attachments))
 	default:
 		w.count(func(s *Stats) { s.Duplicates++ })
 	}
@@ -370,7 +370,7 @@ func (w *Worker) quarantine(ctx context.Context, ev bus.Event, att bus.Attempt) 
 // inspect reads the raw message and inspects it. A parser that panics does
 // not take the worker down: the message is recorded as unreadable, with
 // its raw bytes kept, and the officer sees a finding.
-func (w *Worker) inspect(ctx context.Context, ev bus.Event, c *config.Campaign, att bus.Attempt) (node *inspect.Node, err error) {
+func (w *Worker) inspect(ctx context.Context, ev bus.Event, att bus.Attempt) (node *inspect.Node, err error) {
 	r, err := w.bus.OpenRaw(ctx, ev.Object)
 	if err != nil {
 		return nil, err
@@ -385,9 +385,6 @@ func (w *Worker) inspect(ctx context.Context, ev bus.Event, c *config.Campaign, 
 				w.opts.BeforeFile(name)
 			}
 		}}
-	if c != nil {
-		opts.VideoLimitSeconds = c.VideoLimitSeconds
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			w.log.Error("worker: parser panic; storing the message as unreadable", "event", ev.ID(), "panic", p, "stack", string(debug.Stack()))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -143,7 +144,7 @@ func TestStoresOnce(t *testing.T) {
 	ev := b.publish(t, 1, fixture(t))
 	waitFor(t, "stored", func() bool { return w.Stats().Stored == 1 && b.backlog(t) == 0 })
 	m := b.messages(t)
-	if len(m) != 1 || m[0].Unit != "陵川县发展改革和科技局" || m[0].RawSHA256 != ev.SHA256 || len(m[0].Attachments) != 2 {
+	if len(m) != 1 || m[0].Unit != "" || m[0].Late || m[0].RawSHA256 != ev.SHA256 || len(m[0].Attachments) != 2 {
 		t.Fatalf("stored %+v", m)
 	}
 }
@@ -213,7 +214,8 @@ func TestStoreOutageKeepsEvent(t *testing.T) {
 func TestCrashAfterStoreBeforeAck(t *testing.T) {
 	b := setup(t)
 	ev := b.publish(t, 1, fixture(t))
-	crashed := worker.New(b.store, b.bus, worker.Options{TempDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	crashed := worker.New(b.store, b.bus, worker.Options{Campaigns: map[string]*config.Campaign{"c1": {ID: "c1"}},
+		TempDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := crashed.Handle(context.Background(), ev); err != nil { // stored, never acked
 		t.Fatal(err)
 	}
@@ -239,6 +241,32 @@ func TestMissingRawObject(t *testing.T) {
 	waitFor(t, "dead letter", func() bool { return w.Stats().DeadLetters == 1 && b.backlog(t) == 0 })
 	dls, _ := b.store.DeadLetters(context.Background())
 	if len(dls) != 1 || dls[0].RawObject != "gone" {
+		t.Fatalf("dead letters %+v", dls)
+	}
+}
+
+// TestUnknownCampaign: a message for a campaign this process does not know
+// is never stored silently: it is retried, then a dead letter.
+func TestUnknownCampaign(t *testing.T) {
+	b := setup(t)
+	w, _ := b.run(t, 2)
+	ctx := context.Background()
+	name := bus.ObjectName("other/a@163.com", 1, 1)
+	info, err := b.bus.PutRaw(ctx, name, bytes.NewReader(fixture(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := bus.Event{CampaignID: "other", MailboxID: "other/a@163.com", UIDValidity: 1, UID: 1, Object: name,
+		Size: info.Size, SHA256: info.SHA256, InternalDate: time.Now()}
+	if _, err := b.bus.Publish(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "dead letter", func() bool { return w.Stats().DeadLetters == 1 && b.backlog(t) == 0 })
+	if n := len(b.messages(t)); n != 0 {
+		t.Fatalf("%d messages stored for an unknown campaign", n)
+	}
+	dls, _ := b.store.DeadLetters(ctx)
+	if len(dls) != 1 || !strings.Contains(dls[0].Error, "not in this process's configuration") {
 		t.Fatalf("dead letters %+v", dls)
 	}
 }

@@ -29,6 +29,8 @@ type Store interface {
 	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
 	PendingPostProcess(ctx context.Context, mailboxID string, limit int) ([]sinks.PostProcessItem, error)
 	MarkPostProcessed(ctx context.Context, ids []int64) error
+	AddDecision(ctx context.Context, d sinks.Decision) (int64, error)
+	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
 }
 
 // Run runs the suite. newStore returns a fresh, empty store for one subtest
@@ -47,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"PostProcess", testPostProcess},
 		{"TimePrecision", testTimePrecision},
 		{"MessageDefaults", testMessageDefaults},
+		{"Decisions", testDecisions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -368,5 +371,40 @@ func testMessageDefaults(t *testing.T, s Store) {
 	}
 	if items, err := s.PendingPostProcess(ctx, "c1/a", 10); err != nil || len(items) != 1 || items[0].UID != m.UID {
 		t.Errorf("PendingPostProcess = %+v, %v", items, err)
+	}
+}
+
+func testDecisions(t *testing.T, s Store) {
+	ctx := context.Background()
+	until := time.Date(2026, 6, 12, 0, 0, 0, 0, time.UTC)
+	at := time.Date(2026, 6, 9, 10, 30, 0, 123456000, time.UTC)
+	in := []sinks.Decision{
+		{CampaignID: "c1", Kind: "assign", Message: "a@163.com", Unit: "泽州县科技局", By: "王科长", Reason: "电话确认", At: at},
+		{CampaignID: "c1", Kind: "extension", Unit: "泽州县科技局", Until: until, By: "王科长"},
+		{CampaignID: "c2", Kind: "not_submission", Message: "b@163.com", By: "李"},
+	}
+	for i, d := range in {
+		id, err := s.AddDecision(ctx, d)
+		if err != nil || id <= 0 {
+			t.Fatalf("AddDecision %d: id %d, %v", i, id, err)
+		}
+		in[i].ID = id
+	}
+	got, err := s.Decisions(ctx, "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("Decisions(c1) = %d, want 2", len(got))
+	}
+	if d := got[0]; d.ID != in[0].ID || d.Kind != "assign" || d.Message != "a@163.com" || d.Unit != "泽州县科技局" ||
+		d.By != "王科长" || d.Reason != "电话确认" || !d.At.Equal(at) || !d.Until.IsZero() {
+		t.Errorf("first decision round-trip: %+v", d)
+	}
+	if d := got[1]; !d.Until.Equal(until) || d.At.IsZero() {
+		t.Errorf("extension round-trip: until %v at %v (a zero At is stamped by the store)", d.Until, d.At)
+	}
+	if other, _ := s.Decisions(ctx, "c2"); len(other) != 1 || other[0].Kind != "not_submission" {
+		t.Errorf("Decisions(c2) = %+v", other)
 	}
 }

@@ -1,0 +1,57 @@
+// Package report shows a campaign's state, as pipeline/rules judges it from
+// the store, to officers: a plain-text table in Chinese for a terminal or a
+// mail, and the stable JSON of `shoubao report --format json`.
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/shoubao/shoubao/pipeline/campaign"
+	"github.com/shoubao/shoubao/pipeline/rules"
+	"github.com/shoubao/shoubao/sinks"
+)
+
+// Source is what a report reads from the store.
+type Source interface {
+	Messages(ctx context.Context, campaignID string) ([]sinks.Message, error)
+	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
+}
+
+// Compute judges campaign c from what src holds, at now.
+func Compute(ctx context.Context, src Source, c *campaign.Campaign, now time.Time) (*rules.State, error) {
+	rows, err := src.Messages(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", c.ID, err)
+	}
+	stored, err := src.Decisions(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", c.ID, err)
+	}
+	return rules.Judge(c, rules.FromStored(rows), Decisions(stored), now), nil
+}
+
+// Decisions converts stored decisions to the rules' form.
+func Decisions(stored []sinks.Decision) []rules.Decision {
+	out := make([]rules.Decision, 0, len(stored))
+	for _, d := range stored {
+		out = append(out, rules.Decision{ID: d.ID, Kind: d.Kind, Message: d.Message, Unit: d.Unit, Code: d.Code,
+			File: d.File, Address: d.Address, Until: d.Until, By: d.By, Reason: d.Reason, At: d.At})
+	}
+	return out
+}
+
+// WriteJSON writes the state as the JSON documented in the README
+// (`shoubao report --format json`), indented.
+func WriteJSON(w io.Writer, st *rules.State) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(st); err != nil {
+		return fmt.Errorf("write report json: %w", err)
+	}
+	return nil
+}
