@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shoubao/shoubao/parsers/finding"
+	"github.com/shoubao/shoubao/parsers/mail"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -393,13 +394,24 @@ func clipErr(err error) string {
 	return s
 }
 
-// cleanPath makes a member path safe and reports whether it changed.
+// cleanPath makes a member path safe and reports whether it changed:
+// "..", "." and drive letters dropped, control characters (C0, DEL, C1)
+// dropped, characters that change the display direction shown as \uXXXX
+// escapes (mail.EscapeBidi), each segment in NFC. Control characters go
+// before ".." is looked for, so that ".\x00." cannot become "..".
 func cleanPath(p string) (string, bool) {
 	orig := p
+	p = strings.ToValidUTF8(p, "\uFFFD")
 	p = strings.ReplaceAll(p, `\`, "/")
 	var parts []string
 	for _, seg := range strings.Split(p, "/") {
-		seg = strings.TrimSpace(seg)
+		seg = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+				return -1
+			}
+			return r
+		}, seg)
+		seg = strings.TrimSpace(norm.NFC.String(seg))
 		switch seg {
 		case "", ".", "..":
 			continue
@@ -407,15 +419,10 @@ func cleanPath(p string) (string, bool) {
 		if len(seg) == 2 && seg[1] == ':' {
 			continue // drive letter
 		}
-		seg = strings.Map(func(r rune) rune {
-			if r < 0x20 || r == 0x7f {
-				return -1
-			}
-			return r
-		}, seg)
+		seg, _ = mail.EscapeBidi(seg)
 		parts = append(parts, seg)
 	}
-	p = norm.NFC.String(strings.Join(parts, "/"))
+	p = strings.Join(parts, "/")
 	return p, p != norm.NFC.String(strings.TrimSuffix(strings.ReplaceAll(orig, `\`, "/"), "/"))
 }
 
@@ -430,7 +437,11 @@ func newMember(decoded, raw string) *Member {
 		m.RawName = raw
 	}
 	if changed {
-		m.Findings.Add("unsafe_file_name", "压缩包内的文件名 %q 含有路径跳转或控制字符，已改为 %q", decoded, clean)
+		if w := mail.BidiWarning(decoded); w != "" {
+			m.Findings.Add("unsafe_file_name", "压缩包内的文件名%s", w)
+		} else {
+			m.Findings.Add("unsafe_file_name", "压缩包内的文件名 %q 含有路径跳转或控制字符，已改为 %q", decoded, clean)
+		}
 	}
 	return m
 }

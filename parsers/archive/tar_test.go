@@ -233,3 +233,23 @@ func TestHostileStreams(t *testing.T) {
 type zeroReader struct{}
 
 func (zeroReader) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestUnsafeMemberNames: ".\x01." is not let through as "..", and a
+// right-to-left override is shown escaped with a finding.
+func TestUnsafeMemberNames(t *testing.T) {
+	var buf bytes.Buffer
+	if err := hostile.Tar(&buf, []hostile.Entry{{Name: "材料/.\x01./" + hostile.RTLName, Data: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	var got *Member
+	_, err := Walk(context.Background(), bytesRA{bytes.NewReader(buf.Bytes())}, int64(buf.Len()), "tar", NewBudget(0, 0, 0), func(ctx context.Context, m *Member, r io.Reader) error {
+		got = m
+		return nil
+	})
+	if err != nil || got == nil {
+		t.Fatal(err)
+	}
+	if got.Path != `材料/活动总结\u202Excod.exe` || got.Name != `活动总结\u202Excod.exe` || len(got.Findings) != 1 || got.Findings[0].Code != "unsafe_file_name" {
+		t.Errorf("member %q %q %v", got.Path, got.Name, got.Findings)
+	}
+}

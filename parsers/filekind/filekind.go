@@ -7,12 +7,18 @@ package filekind
 import (
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"fmt"
 	"io"
 	"path"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/richardlehane/mscfb"
+	"github.com/shoubao/shoubao/parsers/archive"
 	"github.com/shoubao/shoubao/parsers/video"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // Kinds of file, as in the public `shoubao probe --json` format.
@@ -58,6 +64,14 @@ type Result struct {
 	// StatsTable, 推荐表 → RecommendTable, 总结/报告 → Report, 视频 → Video),
 	// whether or not it decided Kind; "" when the name has none.
 	Keyword string
+	// NameKind is the kind the name alone says (extension, then keywords)
+	// when the content rules it out: a .docx that is not a zip, a 1-byte
+	// "总结", a text file named .mp4. Kind is then Other (or what the
+	// content is) and Reason says why, in Chinese. "" otherwise, and when
+	// Mismatch already tells.
+	NameKind string
+	// Reason completes NameKind: "内容只有 1 字节", "内容不是 DOCX 文件"…
+	Reason string
 }
 
 // HeadSize is how many leading bytes Detect looks at.
@@ -65,6 +79,12 @@ const HeadSize = 4096
 
 // Detect identifies the file held by ra (size bytes) named name. ra may be
 // nil, in which case only the name is used.
+//
+// The content wins over the name: magic bytes decide the format; when
+// they say nothing, the name's format and keywords decide only if the
+// content could be that (not 1 byte, text for a text format, not text for
+// a video); else the kind is Other and NameKind/Reason say what the name
+// claimed and why it was not believed.
 func Detect(ra io.ReaderAt, size int64, name string) Result {
 	var head []byte
 	if ra != nil {
@@ -75,7 +95,11 @@ func Detect(ra io.ReaderAt, size int64, name string) Result {
 	}
 	var r Result
 	r.Format, r.Encrypted = sniff(head, ra, size, name)
-	extFormat := formatByExt[strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))]
+	base := baseName(name)
+	extFormat := formatByExt[strings.ToLower(path.Ext(base))]
+	if extFormat == "gzip" && strings.HasSuffix(strings.ToLower(base), ".tar.gz") {
+		extFormat = "tar.gz"
+	}
 	if r.Format != "" {
 		r.ByContent = true
 		if extFormat != "" && familyOf(extFormat) != familyOf(r.Format) && !compatible(extFormat, r.Format) {
@@ -85,9 +109,172 @@ func Detect(ra io.ReaderAt, size int64, name string) Result {
 		r.Format = extFormat
 	}
 	r.Family = familyOf(r.Format)
-	r.Kind = kindOf(r.Family, r.Format, name)
-	r.Keyword = keyword(strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/"))))
+	r.Kind = kindOf(r.Family, r.Format, base)
+	r.Keyword = keyword(strings.ToLower(base))
+	if ra == nil {
+		return r
+	}
+	nameKind := kindOf(familyOf(extFormat), extFormat, base)
+	if !r.ByContent {
+		if size == 0 {
+			// Nothing can be what its name says; empty_file tells.
+			r.Kind = Other
+			return r
+		}
+		if reason := implausible(r.Kind, extFormat, head, size); reason != "" {
+			r.Kind, r.NameKind, r.Reason = Other, nameKind, reason
+			return r
+		}
+		return r
+	}
+	if r.Mismatch == "" && r.Kind == Other && claimsMaterial(nameKind) {
+		r.NameKind, r.Reason = nameKind, "内容是"+describe(r.Format)
+	}
 	return r
+}
+
+// claimsMaterial reports whether a kind is one a unit submits as material,
+// worth a finding when the content says otherwise.
+func claimsMaterial(kind string) bool {
+	switch kind {
+	case Report, StatsTable, RecommendTable, Video, Photo:
+		return true
+	}
+	return false
+}
+
+// Smallest contents the name's kind is believed for when the magic bytes
+// say nothing: no report or table fits in fewer bytes than a word or two
+// (a 1-byte "总结" is not one), no video in fewer than a kilobyte (its
+// container headers alone take more).
+const (
+	minTextBytes  = 8
+	minVideoBytes = 1024
+)
+
+// magicFormats always start with their magic bytes: content without them
+// is not that format.
+var magicFormats = map[string]bool{
+	"docx": true, "xlsx": true, "pptx": true, "odt": true, "ods": true, "pdf": true,
+	"jpeg": true, "png": true, "gif": true, "webp": true, "heic": true, "avif": true,
+	"bmp": true, "tiff": true,
+}
+
+// textTolerant formats are often really text (CSV or HTML saved as .xls,
+// HTML saved as .doc), which Office opens all the same.
+var textTolerant = map[string]bool{
+	"doc": true, "xls": true, "et": true, "wps": true, "rtf": true, "txt": true, "csv": true,
+}
+
+// implausible returns why content the magic bytes did not identify cannot
+// be the kind its name gave it, or "" when it may be.
+func implausible(kind, extFormat string, head []byte, size int64) string {
+	switch kind {
+	case Report, StatsTable, RecommendTable, Photo:
+	case Video:
+		switch {
+		case size < minVideoBytes:
+			return fmt.Sprintf("内容只有 %d 字节，不可能是视频", size)
+		case textLike(head):
+			return "内容是文本，不是视频"
+		}
+		return "" // parsers/video (and ffprobe) decide
+	default:
+		return ""
+	}
+	switch {
+	case size < minTextBytes:
+		return fmt.Sprintf("内容只有 %d 字节", size)
+	case magicFormats[extFormat]:
+		return "内容不是" + describe(extFormat)
+	case textTolerant[extFormat] || extFormat == "":
+		if !textLike(head) {
+			if extFormat == "" {
+				return "内容不是可识别的文档，也不是文本"
+			}
+			return "内容既不是" + describe(extFormat) + "，也不是文本"
+		}
+	}
+	return ""
+}
+
+// describe names a format for a finding.
+func describe(format string) string {
+	switch format {
+	case "exe":
+		return "Windows 可执行程序（exe）"
+	case "elf":
+		return "Linux 可执行程序（ELF）"
+	case "ole":
+		return "无法识别的 Office 97-2003 文件"
+	case "":
+		return "无法识别的格式"
+	}
+	return strings.ToUpper(format) + " 文件"
+}
+
+// textLike reports whether head looks like text: a UTF-16 byte order mark,
+// or no NUL, few control characters, and valid UTF-8 or GB18030.
+func textLike(head []byte) bool {
+	if len(head) == 0 {
+		return false
+	}
+	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
+		return true
+	}
+	controls := 0
+	for _, c := range head {
+		switch {
+		case c == 0:
+			return false
+		case c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1a && c != 0x1b:
+			controls++
+		}
+	}
+	if controls > len(head)/100 {
+		return false
+	}
+	// The head may end inside a character.
+	trimmed := head
+	for i := 0; i < utf8.UTFMax && len(trimmed) > 0 && !utf8.Valid(trimmed); i++ {
+		trimmed = trimmed[:len(trimmed)-1]
+	}
+	if len(trimmed) > 0 && utf8.Valid(trimmed) {
+		return true
+	}
+	dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(head)
+	if err != nil {
+		return false
+	}
+	return bytes.Count(dec, []byte("\uFFFD")) <= len(head)/100
+}
+
+// baseName returns the last element of a path written with either slash,
+// leaving alone the \uXXXX escapes that shown names carry (see
+// mail.SanitizeName).
+func baseName(name string) string {
+	for i := len(name) - 1; i >= 0; i-- {
+		switch {
+		case name[i] == '/':
+			return name[i+1:]
+		case name[i] == '\\' && !isEscape(name[i:]):
+			return name[i+1:]
+		}
+	}
+	return name
+}
+
+// isEscape reports whether s starts with a \uXXXX escape.
+func isEscape(s string) bool {
+	if len(s) < 6 || s[1] != 'u' {
+		return false
+	}
+	for _, c := range s[2:6] {
+		if !strings.ContainsRune("0123456789ABCDEFabcdef", c) {
+			return false
+		}
+	}
+	return true
 }
 
 // keyword returns the kind a file name's keywords name, or "".
@@ -116,7 +303,7 @@ func compatible(ext, content string) bool {
 // kindOf picks the kind: photos, videos, archives and messages by format;
 // documents and spreadsheets refined by name keywords.
 func kindOf(family, format, name string) string {
-	base := strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/")))
+	base := strings.ToLower(baseName(name))
 	switch family {
 	case FamilyPhoto:
 		return Photo
@@ -177,6 +364,7 @@ var families = map[string]string{
 	"asf": FamilyVideo, "flv": FamilyVideo, "matroska": FamilyVideo, "webm": FamilyVideo,
 	"mpegps": FamilyVideo, "mpegts": FamilyVideo,
 	"zip": FamilyArchive, "rar": FamilyArchive, "7z": FamilyArchive,
+	"tar": FamilyArchive, "gzip": FamilyArchive, "tar.gz": FamilyArchive,
 	"docx": FamilyDocument, "doc": FamilyDocument, "wps": FamilyDocument, "pdf": FamilyDocument,
 	"txt": FamilyDocument, "odt": FamilyDocument, "rtf": FamilyDocument,
 	"xlsx": FamilySpreadsheet, "xls": FamilySpreadsheet, "et": FamilySpreadsheet,
@@ -193,6 +381,8 @@ var formatByExt = map[string]string{
 	".mkv": "matroska", ".webm": "webm", ".mpg": "mpegps", ".mpeg": "mpegps", ".vob": "mpegps",
 	".ts": "mpegts", ".mts": "mpegts", ".m2ts": "mpegts",
 	".zip": "zip", ".rar": "rar", ".7z": "7z",
+	".tar": "tar", ".gz": "gzip", ".tgz": "tar.gz",
+	".exe": "exe", ".scr": "exe", ".dll": "exe",
 	".docx": "docx", ".doc": "doc", ".wps": "wps", ".pdf": "pdf", ".txt": "txt",
 	".odt": "odt", ".rtf": "rtf",
 	".xlsx": "xlsx", ".xls": "xls", ".et": "et", ".ods": "ods", ".csv": "csv",
@@ -223,7 +413,8 @@ func sniff(h []byte, ra io.ReaderAt, size int64, name string) (format string, en
 	case video.Sniff(h) != "":
 		// The video parser owns the container families.
 		return video.Sniff(h), false
-	case has(0, "%PDF-"):
+	case has(0, "%PDF-"), bytes.Contains(h[:min(len(h), 1024)], []byte("%PDF-")):
+		// Acrobat accepts the header anywhere in the first kilobyte.
 		return "pdf", false
 	case has(0, "{\\rtf"):
 		return "rtf", false
@@ -231,6 +422,14 @@ func sniff(h []byte, ra io.ReaderAt, size int64, name string) (format string, en
 		return "rar", false
 	case has(0, "7z\xbc\xaf\x27\x1c"):
 		return "7z", false
+	case has(0, "\x1f\x8b\x08"):
+		return gzipFormat(ra, size), false
+	case len(h) >= 512 && archive.IsTarHeader(h):
+		return "tar", false
+	case has(0, "MZ") && isPE(h):
+		return "exe", false
+	case has(0, "\x7fELF"):
+		return "elf", false
 	case has(0, "PK\x03\x04"), has(0, "PK\x05\x06"), has(0, "PK\x07\x08"):
 		return zipFormat(ra, size), false
 	case has(0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
@@ -239,6 +438,33 @@ func sniff(h []byte, ra io.ReaderAt, size int64, name string) (format string, en
 		return "eml", false
 	}
 	return "", false
+}
+
+// isPE reports whether an MZ header points to a PE signature: a Windows
+// program (.exe, .dll, .scr), whatever its name says.
+func isPE(h []byte) bool {
+	if len(h) < 0x40 {
+		return false
+	}
+	off := int(binary.LittleEndian.Uint32(h[0x3c:]))
+	return off >= 0x40 && off+4 <= len(h) && string(h[off:off+4]) == "PE\x00\x00"
+}
+
+// gzipFormat tells a .tar.gz from a lone gzipped file by the first block
+// of the decompressed stream.
+func gzipFormat(ra io.ReaderAt, size int64) string {
+	if ra == nil {
+		return "gzip"
+	}
+	zr, err := gzip.NewReader(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return "gzip"
+	}
+	block := make([]byte, 512)
+	if _, err := io.ReadFull(zr, block); err == nil && archive.IsTarHeader(block) {
+		return "tar.gz"
+	}
+	return "gzip"
 }
 
 // stillImage returns "heic" or "avif" when an ISO BMFF file's major or

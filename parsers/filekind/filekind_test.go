@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/shoubao/shoubao/parsers/internal/hostile"
 )
 
 func TestDetect(t *testing.T) {
@@ -52,10 +54,13 @@ func TestDetect(t *testing.T) {
 		{"7z", []byte("7z\xbc\xaf\x27\x1c\x00\x04"), "a.7z", Archive, "7z", ""},
 		{"eml", eml, "转发.eml", Message, "eml", ""},
 		{"txt by extension", []byte("活动总结"), "总结.txt", Report, "txt", ""},
-		{"unknown bytes, video keyword", []byte{1, 2, 3}, "活动视频", Video, "", ""},
-		{"unknown bytes, summary keyword", []byte{1, 2, 3}, "活动总结", Report, "", ""},
+		// The content rules out what the name says (3 bytes are neither a
+		// video nor a report): other, with NameKind (see TestDetectNameKind).
+		{"unknown bytes, video keyword", []byte{1, 2, 3}, "活动视频", Other, "", ""},
+		{"unknown bytes, summary keyword", []byte{1, 2, 3}, "活动总结", Other, "", ""},
 		{"unknown bytes, no hint", []byte{1, 2, 3}, "data.bin", Other, "", ""},
-		{"empty", nil, "x.mp4", Video, "mp4", ""},
+		// An empty file is nothing its name says (empty_file tells).
+		{"empty", nil, "x.mp4", Other, "mp4", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,5 +75,73 @@ func TestDetect(t *testing.T) {
 func TestDetectNameOnly(t *testing.T) {
 	if r := Detect(nil, 0, `C:\材料\统计表.xlsx`); r.Kind != StatsTable || r.Format != "xlsx" || r.ByContent {
 		t.Errorf("%+v", r)
+	}
+}
+
+// TestDetectNameKind: when the content contradicts the name, the kind
+// follows the content and NameKind/Reason say what the name claimed.
+func TestDetectNameKind(t *testing.T) {
+	read := func(p string) []byte {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	media := "../mail/testdata/media/"
+	mp4, docx := read(media+"clip.mp4"), read(media+"report.docx")
+	exe := make([]byte, 512)
+	copy(exe, "MZ")
+	exe[0x3c] = 0x80
+	copy(exe[0x80:], "PE\x00\x00")
+	var tgz, gz, tarball bytes.Buffer
+	if err := hostile.TarGz(&tgz, []hostile.Entry{{Name: "a.txt", Data: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := hostile.GzipZeros(&gz, "", 100); err != nil {
+		t.Fatal(err)
+	}
+	if err := hostile.Tar(&tarball, []hostile.Entry{{Name: "a.txt", Data: []byte("x")}}); err != nil {
+		t.Fatal(err)
+	}
+	gbk := []byte("\xbb\xee\xb6\xaf\xd7\xdc\xbd\xe1\xa3\xba\xb1\xbe\xb4\xce\xbb\xee\xb6\xaf\xb9\xb2\xd3\xd0\xc8\xfd\xb0\xd9\xc8\xcb")
+	text := []byte("活动总结：本次活动共有三百人参加。\n")
+	tests := []struct {
+		name, file   string
+		data         []byte
+		kind, format string
+		nameKind     string
+	}{
+		{"RTL-override name, 1 byte", "活动总结\u202Excod.exe", []byte("x"), Other, "exe", ""},
+		{"RTL-override name shown escaped", `活动总结\u202Excod.exe`, []byte("x"), Other, "exe", ""},
+		{"1-byte report", "活动总结", []byte("x"), Other, "", Report},
+		{"1-byte docx", "活动总结.docx", []byte("x"), Other, "docx", Report},
+		{"text named docx", "活动总结.docx", text, Other, "docx", Report},
+		{"exe named docx", "活动总结.docx", exe, Other, "exe", ""},
+		{"exe named by keyword only", "活动总结", exe, Other, "exe", Report},
+		{"text named statistics table xlsx", "开展情况统计表.xlsx", text, Other, "xlsx", StatsTable},
+		{"text named mp4", "活动视频.mp4", bytes.Repeat(text, 40), Other, "mp4", Video},
+		{"garbage named jpg", "照片.jpg", bytes.Repeat([]byte{1, 2, 3, 4}, 100), Other, "jpeg", Photo},
+		{"HTML saved as xls stays a table", "开展情况统计表.xls", []byte("<html><body><table><tr><td>科普活动开展次数</td></tr></table></body></html>"), StatsTable, "xls", ""},
+		{"GBK text report", "总结.txt", gbk, Report, "txt", ""},
+		{"UTF-16 text report", "总结.txt", []byte("\xff\xfe;m\xa8R;`\xd3~"), Report, "txt", ""},
+		{"text report without extension", "活动总结", text, Report, "", ""},
+		{"binary named txt", "总结.txt", bytes.Repeat([]byte{0, 1, 2, 3}, 100), Other, "txt", Report},
+		{"unknown binary named mp4 left to the video parser", "视频.mp4", bytes.Repeat([]byte{0, 1, 2, 3}, 1000), Video, "mp4", ""},
+		{"real video named by keyword", "活动视频", mp4, Video, "mp4", ""},
+		{"real docx without extension", "活动总结", docx, Report, "docx", ""},
+		{"pdf header after junk", "总结.pdf", append(bytes.Repeat([]byte{' '}, 100), "%PDF-1.7\n"...), Report, "pdf", ""},
+		{"tar.gz", "材料.tar.gz", tgz.Bytes(), Archive, "tar.gz", ""},
+		{"tgz", "材料.tgz", tgz.Bytes(), Archive, "tar.gz", ""},
+		{"gz", "视频.mp4.gz", gz.Bytes(), Archive, "gzip", ""},
+		{"tar", "材料.tar", tarball.Bytes(), Archive, "tar", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Detect(bytes.NewReader(tt.data), int64(len(tt.data)), tt.file)
+			if r.Kind != tt.kind || r.Format != tt.format || r.NameKind != tt.nameKind || (r.NameKind != "") != (r.Reason != "") {
+				t.Errorf("Detect(%q) = %+v; want kind %s format %s name kind %q", tt.file, r, tt.kind, tt.format, tt.nameKind)
+			}
+		})
 	}
 }

@@ -22,7 +22,7 @@ func (in *inspector) archive(ctx context.Context, n *Node, f *os.File, format st
 	if in.budget == nil {
 		in.budget = archive.NewBudget(in.lim.MaxArchiveBytes, in.lim.MaxArchiveMembers, in.lim.MaxArchiveRatio)
 	}
-	fl, err := archive.Walk(ctx, f, n.Size, format, in.budget, func(ctx context.Context, m *archive.Member, r io.Reader) error {
+	fl, err := archive.WalkNamed(ctx, f, n.Size, format, n.Name, in.budget, func(ctx context.Context, m *archive.Member, r io.Reader) error {
 		c := &Node{Name: m.Name, Member: m.Path, RawName: rawName(m.RawName, m.Path)}
 		n.Parts = append(n.Parts, c)
 		if r == nil {

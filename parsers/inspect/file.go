@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/shoubao/shoubao/parsers/docx"
 	"github.com/shoubao/shoubao/parsers/filekind"
 	"github.com/shoubao/shoubao/parsers/finding"
+	"github.com/shoubao/shoubao/parsers/mail"
 	"github.com/shoubao/shoubao/parsers/sheets"
 	"github.com/shoubao/shoubao/parsers/video"
 )
@@ -34,12 +36,16 @@ func File(ctx context.Context, path string, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("inspect file %s: is a directory", path)
 	}
 	in := newInspector(opts)
-	name := filepath.Base(path)
+	raw := filepath.Base(path)
+	name, _ := mail.SanitizeName(raw)
 	n, err := in.budgeted(ctx, func(ctx context.Context) (*Node, error) {
 		if filekind.Detect(f, st.Size(), name).Kind == filekind.Message {
 			return in.message(ctx, f, 0)
 		}
-		n := &Node{Name: name}
+		n := &Node{Name: name, RawName: rawName(raw, name)}
+		if w := mail.BidiWarning(raw); w != "" {
+			n.Findings = append(n.Findings, finding.New("unsafe_file_name", "文件名%s", w))
+		}
 		hash := sha256.New()
 		size, err := copyCtx(ctx, hash, f)
 		if err != nil {
@@ -105,6 +111,10 @@ func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, ar
 	if res.Mismatch != "" {
 		n.Findings = append(n.Findings, finding.New("extension_mismatch",
 			"文件 %s 的扩展名表示 %s，但内容是 %s，按内容处理", n.Name, res.Mismatch, res.Format))
+	}
+	if res.NameKind != "" {
+		n.Findings = append(n.Findings, finding.New("kind_mismatch",
+			"文件名 %s 显示为%s，但%s，按其他文件处理", n.Name, kindNames[res.NameKind], res.Reason))
 	}
 	if res.Encrypted {
 		n.Findings = append(n.Findings, finding.New("file_encrypted", "文件 %s 设有密码，无法读取内容", n.Name))
@@ -174,11 +184,29 @@ func (in *inspector) tables(ctx context.Context, n *Node, f *os.File, res fileki
 		}
 	}
 	// A report that holds no table is no news; a spreadsheet or a table
-	// that cannot be read is.
+	// that cannot be read is, and so is any document cut by a limit.
 	if res.Family == filekind.FamilySpreadsheet || n.Kind == filekind.StatsTable || n.Kind == filekind.RecommendTable {
 		n.Findings = append(n.Findings, fl...)
+		return nil
+	}
+	for _, f := range fl {
+		if limitCodes[f.Code] {
+			n.Findings = append(n.Findings, f)
+		}
 	}
 	return nil
+}
+
+// limitCodes are the table parser's findings kept for reports too: the
+// document hit a limit (a hostile file), only part of it was read.
+var limitCodes = map[string]bool{
+	docx.CodeTooLarge: true, docx.CodeTooManyElements: true, docx.CodeTooDeep: true, "sheet_timeout": true,
+}
+
+// kindNames name kinds in findings.
+var kindNames = map[string]string{
+	filekind.Report: "报告", filekind.StatsTable: "统计表", filekind.RecommendTable: "推荐表",
+	filekind.Video: "视频", filekind.Photo: "照片",
 }
 
 // embeddedMessage walks an .eml file found as an attachment or archive

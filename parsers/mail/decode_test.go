@@ -2,6 +2,7 @@ package mail
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -108,12 +109,21 @@ func TestSanitizeName(t *testing.T) {
 		{"..", "", true},
 		{"  报告.pdf ", "报告.pdf", false},
 		{"/", "", true},
+		{"活动总结\u202Excod.exe", `活动总结\u202Excod.exe`, true},
+		{"a\u2066b\u2069\u200e\u200f\u061c\u202a.docx", `a\u2066b\u2069\u200E\u200F\u061C\u202A.docx`, true},
+		{"报告\u0085\u009f.pdf", "报告.pdf", true},
 	}
 	for _, tt := range tests {
 		got, changed := SanitizeName(tt.in)
 		if got != tt.want || changed != tt.changed {
 			t.Errorf("SanitizeName(%q) = %q, %v; want %q, %v", tt.in, got, changed, tt.want, tt.changed)
 		}
+	}
+	if w := BidiWarning("活动总结\u202Excod.exe"); !strings.Contains(w, "看起来像“活动总结exe.docx”") || !strings.Contains(w, "实际扩展名是“.exe”") || !strings.Contains(w, `活动总结\u202Excod.exe`) {
+		t.Errorf("BidiWarning = %q", w)
+	}
+	if w := BidiWarning("总结.docx"); w != "" {
+		t.Errorf("BidiWarning of a plain name = %q", w)
 	}
 	long := ""
 	for i := 0; i < 200; i++ {

@@ -12,10 +12,11 @@ import (
 const maxNameBytes = 255
 
 // SanitizeName reduces a decoded file name to a safe base name: directory
-// components (either slash) are removed, control characters dropped, "." and
-// ".." rejected, the result put in NFC and cut to 255 bytes keeping the
-// extension. changed reports whether anything other than NFC normalisation
-// was needed.
+// components (either slash) are removed, control characters (C0, DEL, C1)
+// dropped, characters that change the display direction (EscapeBidi)
+// written as visible \uXXXX escapes, "." and ".." rejected, the result put
+// in NFC and cut to 255 bytes keeping the extension. changed reports
+// whether anything other than NFC normalisation was needed.
 func SanitizeName(name string) (clean string, changed bool) {
 	orig := name
 	name = strings.ToValidUTF8(name, "\uFFFD")
@@ -33,10 +34,88 @@ func SanitizeName(name string) (clean string, changed bool) {
 		name = ""
 	}
 	name = norm.NFC.String(name)
+	name, _ = EscapeBidi(name)
 	if len(name) > maxNameBytes {
 		name = cutName(name, maxNameBytes)
 	}
 	return name, name != norm.NFC.String(strings.TrimSpace(orig))
+}
+
+// isBidi reports whether r changes how the text around it is laid out
+// without being seen: the embeddings and overrides U+202A–U+202E, the
+// isolates U+2066–U+2069, the marks U+200E, U+200F and U+061C. A name
+// holding them can show "活动总结exe.docx" for "活动总结\u202Excod.exe".
+func isBidi(r rune) bool {
+	return r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F || r == 0x061C
+}
+
+// EscapeBidi writes the characters isBidi names as visible \uXXXX escapes
+// (upper-case hex), so that a name shows what it really is; changed
+// reports whether there were any.
+func EscapeBidi(s string) (escaped string, changed bool) {
+	if !strings.ContainsFunc(s, isBidi) {
+		return s, false
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isBidi(r) {
+			fmt.Fprintf(&b, `\u%04X`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), true
+}
+
+// BidiWarning explains, for a finding, a name that holds characters
+// changing the display direction: how it looks (an override reverses what
+// follows it) and its real extension. "" when the name holds none.
+func BidiWarning(name string) string {
+	if !strings.ContainsFunc(name, isBidi) {
+		return ""
+	}
+	escaped, _ := EscapeBidi(name)
+	ext := ""
+	if i := strings.LastIndexByte(name, '.'); i >= 0 && !strings.ContainsFunc(name[i:], isBidi) {
+		ext = name[i:]
+	}
+	msg := fmt.Sprintf(" %s 含有改变文字显示方向的控制字符", escaped)
+	if looks := bidiDisplay(name); looks != "" {
+		msg += fmt.Sprintf("，看起来像“%s”", looks)
+	}
+	if ext != "" {
+		msg += fmt.Sprintf("，实际扩展名是“%s”", ext)
+	}
+	return msg + "；控制字符已显示为 \\u 转义序列，请勿按显示的名称打开"
+}
+
+// bidiDisplay approximates how a name with a right-to-left override is
+// shown: what follows U+202E, up to U+202C (POP DIRECTIONAL FORMATTING),
+// in reverse order. "" for other direction characters, whose effect
+// depends on the text around them.
+func bidiDisplay(name string) string {
+	i := strings.IndexRune(name, 0x202E)
+	if i < 0 {
+		return ""
+	}
+	before, rest := name[:i], name[i+len("\u202E"):]
+	after := ""
+	if j := strings.IndexRune(rest, 0x202C); j >= 0 {
+		rest, after = rest[:j], rest[j+len("\u202C"):]
+	}
+	r := []rune(rest)
+	for a, b := 0, len(r)-1; a < b; a, b = a+1, b-1 {
+		r[a], r[b] = r[b], r[a]
+	}
+	strip := func(s string) string {
+		return strings.Map(func(c rune) rune {
+			if isBidi(c) {
+				return -1
+			}
+			return c
+		}, s)
+	}
+	return strip(before) + strip(string(r)) + strip(after)
 }
 
 // cutName shortens name to at most n bytes at a rune boundary, keeping a

@@ -335,7 +335,11 @@ func (w *walker) entity(m *Message, h textproto.Header, r io.Reader, depth int, 
 	}
 	if name != "" {
 		clean, changed := SanitizeName(name)
-		if changed {
+		switch {
+		case !changed:
+		case BidiWarning(name) != "":
+			p.Findings.Add("unsafe_file_name", "附件名%s", BidiWarning(clip(name, 200)))
+		default:
 			p.Findings.Add("unsafe_file_name", "附件名 %q 含有路径或控制字符，已改为 %q", clip(name, 80), clean)
 		}
 		name = clean
