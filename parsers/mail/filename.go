@@ -131,6 +131,10 @@ func cutName(name string, n int) string {
 		_, size := utf8.DecodeLastRuneInString(name)
 		name = name[:len(name)-size]
 	}
+	// Do not leave half of a \uXXXX escape (EscapeBidi).
+	if i := strings.LastIndexByte(name, '\\'); i >= 0 && len(name)-i < len(`\u202E`) {
+		name = name[:i]
+	}
 	return name + ext
 }
 

@@ -85,3 +85,23 @@ func FuzzWalk(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSanitizeName: a sanitized name has no path, no control character and
+// no direction character left, is valid UTF-8 within 255 bytes.
+func FuzzSanitizeName(f *testing.F) {
+	for _, s := range []string{"总结.docx", "../../etc/passwd.xlsx", "活动总结\u202Excod.exe", "a\u2066b\u2069.pdf", "a\r\nb\x85.txt", `C:\x\照片.jpg`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		clean, _ := SanitizeName(name)
+		if len(clean) > maxNameBytes || !utf8.ValidString(clean) || strings.ContainsAny(clean, "/") || clean == "." || clean == ".." {
+			t.Errorf("SanitizeName(%q) = %q", name, clean)
+		}
+		for _, r := range clean {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || isBidi(r) {
+				t.Errorf("SanitizeName(%q) = %q keeps %U", name, clean, r)
+			}
+		}
+		_ = BidiWarning(name)
+	})
+}
