@@ -6,6 +6,8 @@
 //	shoubao demo                    run the whole pipeline on a sample mailbox, no services needed
 //	shoubao run --config FILE       poll the mailboxes and process submissions
 //	shoubao status --config FILE    show mailboxes, campaigns and dead letters
+//	shoubao report --config FILE    each unit's status, materials and problems (--format json)
+//	shoubao decide --config FILE …  record an officer's decision
 //	shoubao probe [--json] FILE...  show what shoubao sees in a file
 //	shoubao campaign import NOTICE  draft a campaign configuration from a notice
 package main
@@ -41,6 +43,8 @@ func commands() []command {
 		{"demo", "run the whole pipeline on a built-in sample mailbox (no services needed)", cmdDemo},
 		{"run", "poll the contact mailboxes and process submissions", cmdRun},
 		{"status", "show mailboxes, campaigns and dead letters", cmdStatus},
+		{"report", "show each unit's status, what it sent, what is missing or wrong", cmdReport},
+		{"decide", "record an officer's decision (assign, not-submission, accept, extend, add-sender)", cmdDecide},
 		{"probe", "show what shoubao sees in files (.eml, archives, tables, videos)", cmdProbe},
 		{"campaign", "campaign tools: `campaign import NOTICE` drafts a configuration", cmdCampaign},
 	}
