@@ -49,6 +49,7 @@ type Store interface {
 	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
 	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
 	AddDecision(ctx context.Context, d sinks.Decision) (int64, error)
+	ReplaceFacts(ctx context.Context, id int64, m *sinks.Message) error
 	Ping(ctx context.Context) error
 	Close()
 }
@@ -91,7 +92,17 @@ type Service struct {
 
 // Open opens the store and the bus, creates the bus resources, and prepares
 // a poller per campaign mailbox (resolving their secrets) and the workers.
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Service, err error) {
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Service, error) {
+	return open(ctx, cfg, log, true)
+}
+
+// OpenOffline opens the store, the bus and a worker, but no mailbox: for
+// commands that work on what is stored (reprocess). It needs no secrets.
+func OpenOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Service, error) {
+	return open(ctx, cfg, log, false)
+}
+
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool) (_ *Service, err error) {
 	s := &Service{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
@@ -132,6 +143,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *Service
 	for i := range cfg.Campaign {
 		c := &cfg.Campaign[i]
 		campaigns[c.ID] = c
+		if !online {
+			continue
+		}
 		for _, mb := range c.Mailboxes {
 			pw, err := mb.IMAP.Secret.Resolve()
 			if err != nil {

@@ -315,7 +315,7 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 			"cut_short", cutShort, "file", att.File)
 		node, err = w.quarantine(ctx, ev, att)
 	} else {
-		node, err = w.inspect(ctx, ev, att)
+		node, err = w.inspect(ctx, ev, &att)
 	}
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
@@ -352,6 +352,21 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 	return nil
 }
 
+// Reinspect reads a stored message's raw bytes again with the current
+// parsers and returns its facts without storing them (shoubao reprocess).
+// Its files go to the files bucket as on first reading.
+func (w *Worker) Reinspect(ctx context.Context, ev bus.Event) (*sinks.Message, error) {
+	node, err := w.inspect(ctx, ev, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reinspect %s: %w", ev.ID(), err)
+	}
+	m, err := record(ev, node)
+	if err != nil {
+		return nil, fmt.Errorf("reinspect %s: %w", ev.ID(), err)
+	}
+	return m, nil
+}
+
 // quarantine reads what is safe to read of a message that stopped the
 // process before: its header and the names of its parts.
 func (w *Worker) quarantine(ctx context.Context, ev bus.Event, att bus.Attempt) (*inspect.Node, error) {
@@ -370,7 +385,7 @@ func (w *Worker) quarantine(ctx context.Context, ev bus.Event, att bus.Attempt) 
 // inspect reads the raw message and inspects it. A parser that panics does
 // not take the worker down: the message is recorded as unreadable, with
 // its raw bytes kept, and the officer sees a finding.
-func (w *Worker) inspect(ctx context.Context, ev bus.Event, att bus.Attempt) (node *inspect.Node, err error) {
+func (w *Worker) inspect(ctx context.Context, ev bus.Event, att *bus.Attempt) (node *inspect.Node, err error) {
 	r, err := w.bus.OpenRaw(ctx, ev.Object)
 	if err != nil {
 		return nil, err
@@ -378,7 +393,10 @@ func (w *Worker) inspect(ctx context.Context, ev bus.Event, att bus.Attempt) (no
 	defer r.Close()
 	opts := inspect.Options{TempDir: w.opts.TempDir, Limits: w.opts.Limits, Files: w.bus, FFprobe: w.opts.FFprobe,
 		DownloadLinks: w.opts.DownloadLinks, Progress: func(name string) {
-			if err := w.bus.NoteAttemptFile(ctx, att, name); err != nil {
+			if att == nil {
+				return
+			}
+			if err := w.bus.NoteAttemptFile(ctx, *att, name); err != nil {
 				w.log.Warn("worker: cannot note the file being read", "event", ev.ID(), "err", err)
 			}
 			if w.opts.BeforeFile != nil {

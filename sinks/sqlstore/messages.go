@@ -74,23 +74,64 @@ func (s *Store) SaveMessage(ctx context.Context, m *sinks.Message) (id int64, cr
 			// that committed while this insert waited for it).
 			return tx.queryRow(ctx, qRelocateMessage, int64(m.UIDValidity), int64(m.UID), m.MailboxID, m.RawSHA256).Scan(&id)
 		}
-		for _, a := range m.Attachments {
-			if _, err := tx.exec(ctx, qInsertAttachment, id, a.Index, a.Parent, a.Name, a.ContentType, a.Kind, a.Size, a.SHA256,
-				jsonText(a.Details, nil), jsonText(a.Findings, "[]")); err != nil {
-				return err
-			}
-		}
-		for i, l := range m.Links {
-			if _, err := tx.exec(ctx, qInsertLink, id, i, l.Provider, l.URL, l.Name, l.Size, l.Expires); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.insertParts(ctx, id, m)
 	})
 	if err != nil {
 		return 0, false, fail("save message", err)
 	}
 	return id, created, nil
+}
+
+// insertParts inserts a stored message's attachments and links.
+func (tx handle) insertParts(ctx context.Context, id int64, m *sinks.Message) error {
+	for _, a := range m.Attachments {
+		if _, err := tx.exec(ctx, qInsertAttachment, id, a.Index, a.Parent, a.Name, a.ContentType, a.Kind, a.Size, a.SHA256,
+			jsonText(a.Details, nil), jsonText(a.Findings, "[]")); err != nil {
+			return err
+		}
+	}
+	for i, l := range m.Links {
+		if _, err := tx.exec(ctx, qInsertLink, id, i, l.Provider, l.URL, l.Name, l.Size, l.Expires); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	qReplaceFacts = q(`
+		UPDATE messages SET message_id = ?, subject = ?, from_addr = ?, to_addrs = ?, cc_addrs = ?, date_header = ?,
+			class = ?, unit = '', unit_by = '', late = ?, findings = ?, analysis = ?
+		WHERE id = ?`)
+	qDeleteAttachments = q(`DELETE FROM attachments WHERE message_id = ?`)
+	qDeleteLinks       = q(`DELETE FROM links WHERE message_id = ?`)
+)
+
+// ReplaceFacts replaces what was read from stored message id (header
+// fields, class, findings, analysis, attachments, links) with m's, in one
+// transaction: `shoubao reprocess` after the parsers improved. Where the
+// message came from (mailbox, UIDs, raw object, arrival) is kept; the
+// judgments older versions stored (unit, lateness) are cleared. It returns
+// sinks.ErrNotFound when there is no such message.
+func (s *Store) ReplaceFacts(ctx context.Context, id int64, m *sinks.Message) error {
+	err := s.inTx(ctx, func(tx handle) error {
+		res, err := tx.exec(ctx, qReplaceFacts, m.MessageID, m.Subject, m.From, listText(m.To), listText(m.Cc), s.d.time(m.Date),
+			m.Class, false, jsonText(m.Findings, "[]"), jsonText(m.Analysis, nil), id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return sinks.ErrNotFound
+		}
+		if _, err := tx.exec(ctx, qDeleteAttachments, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, qDeleteLinks, id); err != nil {
+			return err
+		}
+		return tx.insertParts(ctx, id, m)
+	})
+	return fail("replace facts", err)
 }
 
 // Messages returns a campaign's messages (all campaigns when campaignID is

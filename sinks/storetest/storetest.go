@@ -31,6 +31,7 @@ type Store interface {
 	MarkPostProcessed(ctx context.Context, ids []int64) error
 	AddDecision(ctx context.Context, d sinks.Decision) (int64, error)
 	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
+	ReplaceFacts(ctx context.Context, id int64, m *sinks.Message) error
 }
 
 // Run runs the suite. newStore returns a fresh, empty store for one subtest
@@ -50,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"TimePrecision", testTimePrecision},
 		{"MessageDefaults", testMessageDefaults},
 		{"Decisions", testDecisions},
+		{"ReplaceFacts", testReplaceFacts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -406,5 +408,41 @@ func testDecisions(t *testing.T, s Store) {
 	}
 	if other, _ := s.Decisions(ctx, "c2"); len(other) != 1 || other[0].Kind != "not_submission" {
 		t.Errorf("Decisions(c2) = %+v", other)
+	}
+}
+
+func testReplaceFacts(t *testing.T, s Store) {
+	ctx := context.Background()
+	m := sampleMessage("c1", "c1/a@x.cn", "sha-1", 5)
+	id, _, err := s.SaveMessage(ctx, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	re := sampleMessage("c1", "c1/other@x.cn", "sha-other", 99)
+	re.Subject = "重新读取后的主题"
+	re.Attachments = re.Attachments[:1]
+	re.Attachments[0].Kind = "stats_table"
+	re.Links = nil
+	if err := s.ReplaceFacts(ctx, id, re); err != nil {
+		t.Fatal(err)
+	}
+	// Twice is the same as once.
+	if err := s.ReplaceFacts(ctx, id, re); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Messages(ctx, "c1")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Messages = %d, %v", len(got), err)
+	}
+	g := got[0]
+	if g.Subject != "重新读取后的主题" || len(g.Attachments) != 1 || g.Attachments[0].Kind != "stats_table" || len(g.Links) != 0 {
+		t.Errorf("facts not replaced: subject %q, attachments %+v, links %+v", g.Subject, g.Attachments, g.Links)
+	}
+	// Where it came from is kept; judgments of older versions are cleared.
+	if g.MailboxID != "c1/a@x.cn" || g.UID != 5 || g.RawSHA256 != "sha-1" || !g.InternalDate.Equal(m.InternalDate) || g.Unit != "" {
+		t.Errorf("location changed or old judgment kept: %+v", g)
+	}
+	if err := s.ReplaceFacts(ctx, id+1000, re); !errors.Is(err, sinks.ErrNotFound) {
+		t.Errorf("ReplaceFacts of a missing message: %v, want ErrNotFound", err)
 	}
 }
