@@ -103,10 +103,10 @@ type Options struct {
 
 // Worker processes events.
 type Worker struct {
-	store    Store
-	bus      Bus
-	opts     Options
-	log      *slog.Logger
+	store Store
+	bus   Bus
+	opts  Options
+	log   *slog.Logger
 
 	mu    sync.Mutex
 	stats Stats
