@@ -37,7 +37,7 @@ func File(ctx context.Context, path string, opts Options) (*Node, error) {
 	}
 	in := newInspector(opts)
 	raw := filepath.Base(path)
-	name, _ := mail.SanitizeName(raw)
+	name, changed := mail.SanitizeName(raw)
 	n, err := in.budgeted(ctx, func(ctx context.Context) (*Node, error) {
 		if filekind.Detect(f, st.Size(), name).Kind == filekind.Message {
 			return in.message(ctx, f, 0)
@@ -45,6 +45,8 @@ func File(ctx context.Context, path string, opts Options) (*Node, error) {
 		n := &Node{Name: name, RawName: rawName(raw, name)}
 		if w := mail.BidiWarning(raw); w != "" {
 			n.Findings = append(n.Findings, finding.New("unsafe_file_name", "文件名%s", w))
+		} else if changed {
+			n.Findings = append(n.Findings, finding.New("unsafe_file_name", "文件名 %q 含有控制字符，已改为 %q", raw, name))
 		}
 		hash := sha256.New()
 		size, err := copyCtx(ctx, hash, f)
