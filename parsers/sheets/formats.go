@@ -157,8 +157,8 @@ func loadXLSX(ctx context.Context, f *os.File, size int64, opts Options) ([]*gri
 		case xlsx.StopDamaged:
 			fl.Add(CodeManualReview, "工作表“%s”已损坏，只读取了前 %d 行，需人工核查（%v）", s.Name, len(s.Rows), s.Err)
 		}
-		if s.SkippedCells > 0 {
-			fl.Add(CodeTruncated, "工作表“%s”有 %d 个单元格超出第 %d 列（%s 列），已跳过（第一个在 %s）", s.Name, s.SkippedCells, lim.MaxColumns, xlsx.ColumnName(lim.MaxColumns-1), s.SkippedAt)
+		if s.SkippedRows > 0 {
+			fl.Add(CodeTruncated, "工作表“%s”有 %d 行在第 %d 列（%s 列）之后还有内容，已跳过（第一个在 %s）", s.Name, s.SkippedRows, lim.MaxColumns, xlsx.ColumnName(lim.MaxColumns-1), s.SkippedAt)
 		}
 		if s.CutCells > 0 {
 			fl.Add(CodeTruncated, "工作表“%s”有 %d 个单元格文字超过 %d 字，已截断", s.Name, s.CutCells, lim.MaxCellRunes)

@@ -23,6 +23,17 @@ type reader struct {
 	textLeft  int64 // text budget over all sheets
 
 	sst *sst
+
+	bufSize int                     // the scanners' initial buffer
+	wrap    func(io.Reader) io.Reader // wraps part readers (tests)
+}
+
+// scan starts a scanner on a part.
+func (rd *reader) scan(rc io.Reader) *scanner {
+	if rd.wrap != nil {
+		rc = rd.wrap(rc)
+	}
+	return newScanner(rd.ctx, rc, rd.bufSize)
 }
 
 // Read reads every sheet of the workbook in r (size bytes). On a
@@ -30,6 +41,12 @@ type reader struct {
 // error. Otherwise an error means the workbook could not be read at all;
 // a damaged or over-limit sheet is reported in its Sheet.
 func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
+	return read(ctx, r, size, lim, scanBufSize, nil)
+}
+
+// read is Read with the scanner's initial buffer size and a wrapper of
+// the parts' readers, for tests of the buffer's edges.
+func read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, bufSize int, wrap func(io.Reader) io.Reader) (*Workbook, error) {
 	lim = lim.WithDefaults()
 	if n, ok := ZipEntries(r, size); ok && n > int64(lim.MaxParts) {
 		return nil, ErrTooManyParts
@@ -49,6 +66,8 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*Workbook
 		totalLeft: lim.MaxTotalBytes,
 		cellsLeft: lim.MaxCells,
 		textLeft:  lim.MaxTextBytes,
+		bufSize:   bufSize,
+		wrap:      wrap,
 	}
 	for _, f := range zr.File {
 		name := strings.TrimPrefix(strings.ReplaceAll(f.Name, "\\", "/"), "/")
@@ -190,7 +209,7 @@ func (rd *reader) readRels(name string) ([]relationship, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	s := newScanner(rd.ctx, rc)
+	s := rd.scan(rc)
 	var rels []relationship
 	for {
 		switch s.next() {
@@ -352,7 +371,7 @@ func (rd *reader) readWorkbook(f *zip.File) ([]sheetEntry, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	s := newScanner(rd.ctx, rc)
+	s := rd.scan(rc)
 	var out []sheetEntry
 	for {
 		switch s.next() {

@@ -75,8 +75,9 @@ type scanner struct {
 	ticks  int
 }
 
-func newScanner(ctx context.Context, src io.Reader) *scanner {
-	return &scanner{ctx: ctx, src: src, buf: make([]byte, scanBufSize)}
+// newScanner reads src with a buffer of initially size bytes.
+func newScanner(ctx context.Context, src io.Reader, size int) *scanner {
+	return &scanner{ctx: ctx, src: src, buf: make([]byte, max(size, 16))}
 }
 
 // depth is the number of open elements.
@@ -186,11 +187,11 @@ func (s *scanner) next() kind {
 		case len(in) >= 2 && in[1] == '/':
 			return s.endTag()
 		case len(in) >= 2 && in[1] == '?':
-			if !s.skipPast("?>") {
+			if !s.skipPast(2, "?>") {
 				return kindError
 			}
 		case bytes.HasPrefix(in, []byte("<!--")):
-			if !s.skipPast("-->") {
+			if !s.skipPast(4, "-->") {
 				return kindError
 			}
 		case bytes.HasPrefix(in, []byte("<![CDATA[")):
@@ -210,9 +211,13 @@ func (s *scanner) next() kind {
 	}
 }
 
-// skipPast discards input up to and including term.
-func (s *scanner) skipPast(term string) bool {
-	s.r += 2 // "<?" or "<!"
+// skipPast discards the opening (n bytes) of a comment or processing
+// instruction and the input up to and including term.
+func (s *scanner) skipPast(n int, term string) bool {
+	if s.w-s.r < n {
+		return s.fail(errSyntax) == kindStart // false
+	}
+	s.r += n
 	for {
 		if i := bytes.Index(s.buf[s.r:s.w], []byte(term)); i >= 0 {
 			s.r += i + len(term)
@@ -229,32 +234,51 @@ func (s *scanner) skipPast(term string) bool {
 	}
 }
 
-// skipDecl discards a <!DOCTYPE …> or other declaration, with the
-// brackets and quoted strings of an internal subset.
+// skipDecl discards a <!DOCTYPE …> or other declaration the way
+// encoding/xml reads one: the character after "<!" is taken as is, then
+// quoted strings, nested <…> and <!-- comments --> (which end at "->")
+// are skipped up to the closing '>'.
 func (s *scanner) skipDecl() bool {
-	s.r += 2
+	if s.w-s.r < 3 {
+		return s.fail(errSyntax) == kindStart // false
+	}
+	s.r += 3
 	depth := 0
 	var quote byte
+	comment := false
+	var last byte // in a comment, the byte before
 	for {
 		for s.r < s.w {
 			c := s.buf[s.r]
 			s.r++
 			switch {
+			case comment:
+				if last == '-' && c == '>' {
+					comment = false
+				}
+				last = c
 			case quote != 0:
 				if c == quote {
 					quote = 0
 				}
 			case c == '"' || c == '\'':
 				quote = c
-			case c == '<' || c == '[':
-				depth++
-			case c == ']':
-				depth--
 			case c == '>':
-				if depth <= 0 {
+				if depth == 0 {
 					return true
 				}
 				depth--
+			case c == '<':
+				if !s.need(4) {
+					depth++
+					continue
+				}
+				if bytes.HasPrefix(s.buf[s.r:s.w], []byte("!--")) {
+					s.r += 3
+					comment, last = true, 0
+					continue
+				}
+				depth++
 			}
 		}
 		if !s.fill() || !s.tick() {
@@ -300,8 +324,10 @@ func isNameEnd(c byte) bool { return isSpace(c) || c == '/' || c == '>' || c == 
 
 // endTag reads "</name>".
 func (s *scanner) endTag() kind {
+	from := 0 // bytes of the tag already searched
 	for {
-		if i := bytes.IndexByte(s.buf[s.r:s.w], '>'); i >= 0 {
+		if i := bytes.IndexByte(s.buf[s.r+from:s.w], '>'); i >= 0 {
+			i += from
 			tag := s.buf[s.r+2 : s.r+i]
 			s.r += i + 1
 			qname := bytes.TrimRight(tag, " \t\r\n")
@@ -315,6 +341,7 @@ func (s *scanner) endTag() kind {
 			s.pop()
 			return kindEnd
 		}
+		from = s.w - s.r
 		if !s.fill() {
 			return s.fail(errSyntax)
 		}
@@ -371,9 +398,6 @@ found:
 		}
 		if j == len(rest) {
 			break
-		}
-		if j == 0 {
-			return s.fail(errSyntax) // attributes must be separated
 		}
 		rest = rest[j:]
 		k := 0
@@ -605,21 +629,128 @@ func entity(b []byte) (r rune, n int) {
 }
 
 // skip discards the rest of the element whose start tag was just read.
-func (s *scanner) skip() bool {
-	d := len(s.starts)
+func (s *scanner) skip() bool { return s.skipOut(1) }
+
+// skipOut discards input until n open elements (the innermost n) are
+// closed, as fast as it can: tags inside are found but not parsed, and
+// their names are not checked. It returns false on an error or at the end
+// of input (then the next call of next reports it).
+func (s *scanner) skipOut(n int) bool {
+	n = min(n, len(s.starts))
+	if n <= 0 {
+		return true
+	}
 	if s.pendingEnd {
 		s.pendingEnd = false
 		s.pop()
-		return true
+		if n--; n == 0 {
+			return true
+		}
 	}
-	for {
-		switch s.next() {
-		case kindError, kindEOF:
+	open := n // elements still to close
+	for open > 0 {
+		if s.err != nil {
 			return false
-		case kindEnd:
-			if len(s.starts) < d {
-				return true
+		}
+		if !s.tick() {
+			return false
+		}
+		i := bytes.IndexByte(s.buf[s.r:s.w], '<')
+		if i < 0 {
+			s.r = s.w
+			if !s.fill() {
+				if s.err == nil {
+					s.fail(errTrailing)
+				}
+				return false
+			}
+			continue
+		}
+		s.r += i
+		s.need(9)
+		in := s.buf[s.r:s.w]
+		switch {
+		case len(in) >= 2 && in[1] == '/':
+			if !s.skipTag(false) {
+				return false
+			}
+			open--
+		case len(in) >= 2 && in[1] == '?':
+			if !s.skipPast(2, "?>") {
+				return false
+			}
+		case bytes.HasPrefix(in, []byte("<!--")):
+			if !s.skipPast(4, "-->") {
+				return false
+			}
+		case bytes.HasPrefix(in, []byte("<![CDATA[")):
+			s.r += 9
+			if !s.skipPast(0, "]]>") {
+				return false
+			}
+		case len(in) >= 2 && in[1] == '!':
+			if !s.skipDecl() {
+				return false
+			}
+		default:
+			self, ok := s.skipTagSelf()
+			if !ok {
+				return false
+			}
+			if !self {
+				open++
 			}
 		}
+	}
+	for range n {
+		s.pop()
+	}
+	return true
+}
+
+// skipTag discards a tag up to its '>', minding quotes if quoted.
+func (s *scanner) skipTag(quoted bool) bool {
+	_, ok := s.skipTagAt(quoted)
+	return ok
+}
+
+// skipTagSelf discards a start tag and reports whether it closes itself.
+func (s *scanner) skipTagSelf() (self, ok bool) { return s.skipTagAt(true) }
+
+func (s *scanner) skipTagAt(quoted bool) (self, ok bool) {
+	i := s.r + 1
+	var quote byte
+	for {
+		if !quoted {
+			if j := bytes.IndexByte(s.buf[i:s.w], '>'); j >= 0 {
+				s.r = i + j + 1
+				return false, true
+			}
+			i = s.w
+		}
+		for ; quoted && i < s.w; i++ {
+			c := s.buf[i]
+			if quote != 0 {
+				if c == quote {
+					quote = 0
+				}
+				continue
+			}
+			if c == '"' || c == '\'' {
+				quote = c
+			} else if c == '>' {
+				self = i > s.r+1 && s.buf[i-1] == '/'
+				s.r = i + 1
+				return self, true
+			}
+		}
+		off := i - s.r
+		if !s.fill() {
+			if s.err == nil {
+				s.fail(errSyntax)
+			}
+			return false, false
+		}
+		i = s.r + off
 	}
 }

@@ -37,6 +37,10 @@ type sheetReader struct {
 	s  *scanner
 	sh *Sheet
 
+	dataDepth int  // scanner depth inside <sheetData>
+	rowDepth  int  // scanner depth inside <row>
+	skipRow   bool // the rest of the row is past MaxColumns
+
 	lastRow int  // number (1-based) of the last row started
 	inRow   bool // a row is being collected (not stopped, not dropped)
 	cells   []keptCell
@@ -66,7 +70,7 @@ func (rd *reader) readSheet(f *zip.File, sh *Sheet) error {
 		return nil
 	}
 	defer rc.Close()
-	r := &sheetReader{rd: rd, s: newScanner(rd.ctx, rc), sh: sh, capRaw: rawCap(rd.lim.MaxCellRunes)}
+	r := &sheetReader{rd: rd, s: rd.scan(rc), sh: sh, capRaw: rawCap(rd.lim.MaxCellRunes)}
 	return r.run()
 }
 
@@ -74,6 +78,22 @@ func (r *sheetReader) run() error {
 	s, sh := r.s, r.sh
 	st := stTop
 	for {
+		// After a limit: leave the row, or sheetData, at once.
+		// (When skipOut fails, the error is the next token.)
+		if r.skipRow && st == stRow {
+			r.skipRow = false
+			if s.skipOut(s.depth() - r.rowDepth + 1) {
+				r.endRow()
+				st = stData
+			}
+		}
+		if sh.Stop != StopNone && sh.Stop != StopDamaged && st >= stData {
+			if r.inRow {
+				r.dropRow(sh.Stop)
+			}
+			s.skipOut(s.depth() - r.dataDepth + 1)
+			st = stTop
+		}
 		switch s.next() {
 		case kindError:
 			err := s.err
@@ -103,13 +123,15 @@ func (r *sheetReader) run() error {
 				switch string(name) {
 				case "sheetData":
 					st = stData
+					r.dataDepth = s.depth()
 				case "mergeCell":
 					r.merge(s.attr("ref"))
 				}
 			case stData:
 				if string(name) == "row" && sh.Stop == StopNone && r.startRow() {
 					st = stRow
-				} else {
+					r.rowDepth = s.depth()
+				} else if sh.Stop == StopNone {
 					s.skip() // an error comes back as the next token
 				}
 			case stRow:
@@ -274,10 +296,13 @@ func (r *sheetReader) endCell() {
 		return
 	}
 	if r.col >= rd.lim.MaxColumns {
-		if sh.SkippedCells == 0 {
+		// Cells come in column order: the rest of the row is past the
+		// limit too, and is skipped unread.
+		if sh.SkippedRows == 0 {
 			sh.SkippedAt = ColumnName(min(r.col, MaxExcelColumns-1)) + strconv.Itoa(r.lastRow)
 		}
-		sh.SkippedCells++
+		sh.SkippedRows++
+		r.skipRow = true
 		return
 	}
 	width := max(r.width, r.col+1)

@@ -39,14 +39,18 @@ const (
 func (rd *reader) readSST(f *zip.File) error {
 	t := rd.sst
 	t.off = []uint32{0}
+	// The text is no longer than the part's XML (as archive/zip
+	// enforces its declared size): one allocation, never regrown and
+	// copied, up to the limit.
+	t.data = make([]byte, 0, min(int64(min(f.UncompressedSize64, 1<<40)), rd.lim.MaxSharedStringBytes+1))
 	rc, err := rd.open(f, rd.lim.MaxPartBytes)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	s := newScanner(rd.ctx, rc)
+	s := rd.scan(rc)
 	capBytes := rawCap(rd.lim.MaxCellRunes)
-	var item []byte
+	var item, text []byte
 	over := false
 	st := sstTop
 	for {
@@ -59,6 +63,12 @@ func (rd *reader) readSST(f *zip.File) error {
 		case kindStart:
 			switch st {
 			case sstTop:
+				if string(s.local) == "sst" && len(t.off) == 1 {
+					// The announced count, as a capacity only.
+					if n, ok := parseRowNum(s.attr("uniqueCount")); ok {
+						t.off = make([]uint32, 1, min(n, rd.lim.MaxSharedStrings)+1)
+					}
+				}
 				if string(s.local) == "si" {
 					if len(t.off)-1 >= rd.lim.MaxSharedStrings {
 						return &LimitError{Err: ErrSharedStrings, Part: f.Name, What: "count", Size: int64(len(t.off)), Limit: int64(rd.lim.MaxSharedStrings)}
@@ -92,13 +102,14 @@ func (rd *reader) readSST(f *zip.File) error {
 			case sstSI:
 				st = sstTop
 				var cut bool
-				t.data, cut = appendText(t.data, item, rd.lim.MaxCellRunes, true)
+				text, cut = appendText(text[:0], item, rd.lim.MaxCellRunes, true)
 				if cut || over {
 					t.cut++
 				}
-				if int64(len(t.data)) > rd.lim.MaxSharedStringBytes {
-					return &LimitError{Err: ErrSharedStrings, Part: f.Name, What: "bytes", Size: int64(len(t.data)), Limit: rd.lim.MaxSharedStringBytes}
+				if size := int64(len(t.data) + len(text)); size > rd.lim.MaxSharedStringBytes {
+					return &LimitError{Err: ErrSharedStrings, Part: f.Name, What: "bytes", Size: size, Limit: rd.lim.MaxSharedStringBytes}
 				}
+				t.data = append(t.data, text...)
 				t.off = append(t.off, uint32(len(t.data)))
 			}
 		case kindText:

@@ -45,7 +45,7 @@ const (
 // Limits bound Read. Zero fields take the defaults.
 type Limits struct {
 	// MaxColumns: cells at or past this column (zero-based) are skipped
-	// and counted in Sheet.SkippedCells.
+	// (Sheet.SkippedRows).
 	MaxColumns int
 	// MaxRows: a row numbered past it ends the sheet's rows (StopRows).
 	MaxRows int
@@ -183,10 +183,12 @@ type Sheet struct {
 	// Stop tells why the rows ended early; Err is set for StopDamaged.
 	Stop Stop
 	Err  error
-	// SkippedCells counts cells with a value at or past
-	// Limits.MaxColumns, the first at SkippedAt ("XFD1").
-	SkippedCells int
-	SkippedAt    string
+	// SkippedRows counts rows with a value at or past
+	// Limits.MaxColumns; the first such cell is SkippedAt ("XFD1").
+	// The rest of such a row is skipped unread (cells come in column
+	// order).
+	SkippedRows int
+	SkippedAt   string
 	// CutCells counts inline texts cut to Limits.MaxCellRunes.
 	CutCells int
 	// SkippedMerges counts merged areas past Limits.MaxMerges.

@@ -1,0 +1,6 @@
+//go:build !race
+
+package sheets
+
+// raceEnabled: the tests run under the race detector.
+const raceEnabled = false
