@@ -24,7 +24,7 @@ type reader struct {
 
 	sst *sst
 
-	bufSize int                     // the scanners' initial buffer
+	bufSize int                       // the scanners' initial buffer
 	wrap    func(io.Reader) io.Reader // wraps part readers (tests)
 }
 

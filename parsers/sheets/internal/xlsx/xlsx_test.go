@@ -299,4 +299,3 @@ func TestColumnName(t *testing.T) {
 		}
 	}
 }
-
