@@ -25,8 +25,8 @@ const (
 	DefaultMaxTextBytes      = 16 << 20
 	DefaultMaxParagraphs     = 200_000
 	DefaultMaxTables         = 2_000
-	DefaultMaxRows           = 50_000
-	DefaultMaxCells          = 200_000
+	DefaultMaxRows           = 20_000
+	DefaultMaxCells          = 100_000
 )
 
 // Options bounds the work Read does. Zero fields take the defaults.
@@ -47,7 +47,7 @@ type Options struct {
 	// DefaultMaxTextBytes, 16 MiB); reading stops there.
 	MaxTextBytes int
 	// MaxParagraphs, MaxTables, MaxRows and MaxCells bound the blocks kept
-	// (defaults 200,000 paragraphs, 2,000 tables, 50,000 rows and 200,000
+	// (defaults 200,000 paragraphs, 2,000 tables, 20,000 rows and 100,000
 	// cells in all tables); reading stops at the first one reached, with a
 	// docx_too_many_elements finding.
 	MaxParagraphs int
