@@ -17,13 +17,15 @@ import (
 
 // Source is what a report reads from the store.
 type Source interface {
-	Messages(ctx context.Context, campaignID string) ([]sinks.Message, error)
+	// Facts lists a campaign's stored copies in arrival order; the first
+	// copy of each message carries its files and links.
+	Facts(ctx context.Context, campaignID string) ([]sinks.Message, error)
 	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
 }
 
 // Compute judges campaign c from what src holds, at now.
 func Compute(ctx context.Context, src Source, c *campaign.Campaign, now time.Time) (*rules.State, error) {
-	rows, err := src.Messages(ctx, c.ID)
+	rows, err := src.Facts(ctx, c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", c.ID, err)
 	}

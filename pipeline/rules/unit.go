@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 
@@ -46,7 +47,9 @@ type Conflict struct {
 type matcher struct {
 	senders map[string]string // address → unit (roster and officers)
 	learned map[string]string // address → unit, from earlier confirmed mail
-	names   []alias           // normalised names and aliases, longest first
+	// byFirst holds the normalised names and aliases by their first rune,
+	// longest first.
+	byFirst map[rune][]alias
 	places  map[string][]string
 }
 
@@ -56,14 +59,15 @@ type alias struct {
 }
 
 func newMatcher(c *campaign.Campaign, ds []Decision) *matcher {
-	m := &matcher{senders: map[string]string{}, learned: map[string]string{}, places: map[string][]string{}}
+	m := &matcher{senders: map[string]string{}, learned: map[string]string{}, places: map[string][]string{}, byFirst: map[rune][]alias{}}
 	for _, u := range c.Units {
 		for _, s := range u.Senders {
 			m.senders[strings.ToLower(strings.TrimSpace(s))] = u.Name
 		}
 		for _, n := range append([]string{u.Name}, u.Aliases...) {
 			if nn := Normalize(n); nn != "" {
-				m.names = append(m.names, alias{nn, u.Name})
+				r, _ := utf8.DecodeRuneInString(nn)
+				m.byFirst[r] = append(m.byFirst[r], alias{nn, u.Name})
 			}
 			if p := place(Normalize(n)); p != "" && !slices.Contains(m.places[p], u.Name) {
 				m.places[p] = append(m.places[p], u.Name)
@@ -76,26 +80,33 @@ func newMatcher(c *campaign.Campaign, ds []Decision) *matcher {
 		}
 	}
 	// Longest names first, so 阳城县科技和商务局 wins over 阳城县.
-	slices.SortStableFunc(m.names, func(a, b alias) int { return len(b.norm) - len(a.norm) })
+	for _, as := range m.byFirst {
+		slices.SortStableFunc(as, func(a, b alias) int { return len(b.norm) - len(a.norm) })
+	}
 	return m
 }
 
 // namesIn returns the distinct units whose name or alias occurs in the
-// texts, a longer name hiding the shorter ones it contains.
+// texts, scanning each text once: at each position the longest name
+// starting there wins, so 阳城县科技局 inside 阳城县科技局科协 is not
+// also read as a shorter alias.
 func (m *matcher) namesIn(texts ...string) []string {
 	var units []string
 	for _, t := range texts {
 		t = Normalize(t)
-		for _, a := range m.names {
-			if !strings.Contains(t, a.norm) {
-				continue
+		for i := 0; i < len(t); {
+			r, size := utf8.DecodeRuneInString(t[i:])
+			next := i + size
+			for _, a := range m.byFirst[r] {
+				if strings.HasPrefix(t[i:], a.norm) {
+					if !slices.Contains(units, a.unit) {
+						units = append(units, a.unit)
+					}
+					next = i + len(a.norm)
+					break
+				}
 			}
-			if !slices.Contains(units, a.unit) {
-				units = append(units, a.unit)
-			}
-			// Hide the match, so 阳城县科技局 inside 阳城县科技局科协 is
-			// not also read as a shorter alias.
-			t = strings.ReplaceAll(t, a.norm, "\x00")
+			i = next
 		}
 	}
 	return units

@@ -45,6 +45,7 @@ type Store interface {
 	worker.Store
 	Checkpoints(ctx context.Context) ([]sinks.Checkpoint, error)
 	Messages(ctx context.Context, campaignID string) ([]sinks.Message, error)
+	Facts(ctx context.Context, campaignID string) ([]sinks.Message, error)
 	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
 	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
 	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)

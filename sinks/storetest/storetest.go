@@ -32,6 +32,7 @@ type Store interface {
 	AddDecision(ctx context.Context, d sinks.Decision) (int64, error)
 	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
 	ReplaceFacts(ctx context.Context, id int64, m *sinks.Message) error
+	Facts(ctx context.Context, campaignID string) ([]sinks.Message, error)
 }
 
 // Run runs the suite. newStore returns a fresh, empty store for one subtest
@@ -52,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"MessageDefaults", testMessageDefaults},
 		{"Decisions", testDecisions},
 		{"ReplaceFacts", testReplaceFacts},
+		{"FactsFirstCopies", testFactsFirstCopies},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -444,5 +446,40 @@ func testReplaceFacts(t *testing.T, s Store) {
 	}
 	if err := s.ReplaceFacts(ctx, id+1000, re); !errors.Is(err, sinks.ErrNotFound) {
 		t.Errorf("ReplaceFacts of a missing message: %v, want ErrNotFound", err)
+	}
+}
+
+func testFactsFirstCopies(t *testing.T, s Store) {
+	ctx := context.Background()
+	// One message in two mailboxes, received in the second one first.
+	a := sampleMessage("c1", "c1/a@x.cn", "sha-1", 5)
+	b := sampleMessage("c1", "c1/b@x.cn", "sha-1", 7)
+	a.MessageID, b.MessageID = "m1@x.cn", "m1@x.cn"
+	b.InternalDate = a.InternalDate.Add(-time.Minute)
+	other := sampleMessage("c1", "c1/a@x.cn", "sha-2", 6)
+	other.MessageID = ""
+	for _, m := range []*sinks.Message{a, b, other} {
+		if _, _, err := s.SaveMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Facts(ctx, "c1")
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Facts = %d rows, %v", len(got), err)
+	}
+	with := map[string]int{}
+	for _, g := range got {
+		if len(g.Attachments) > 0 {
+			with[g.MailboxID+"/"+g.RawSHA256] = len(g.Attachments)
+		}
+	}
+	if len(with) != 2 || with["c1/b@x.cn/sha-1"] != 3 || with["c1/a@x.cn/sha-2"] != 3 {
+		t.Errorf("files carried by %v, want the first-received copy of each message", with)
+	}
+	all, _ := s.Messages(ctx, "c1")
+	for _, m := range all {
+		if len(m.Attachments) != 3 {
+			t.Errorf("Messages: copy %s has %d attachments, want all 3", m.MailboxID, len(m.Attachments))
+		}
 	}
 }
