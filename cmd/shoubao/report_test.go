@@ -48,7 +48,7 @@ func TestReportAndDecide(t *testing.T) {
 		return rules.UnitState{}
 	}
 	st := state()
-	if st.Campaign.ID != demo.CampaignID || len(st.Units) != 12 || st.Counts.Messages != 12 || len(st.Unmatched) != 1 {
+	if st.Campaign.ID != demo.CampaignID || len(st.Units) != 12 || st.Counts.Messages != 15 || len(st.Unmatched) != 2 {
 		t.Fatalf("report: campaign %s, %d units, %d messages, %d unmatched", st.Campaign.ID, len(st.Units), st.Counts.Messages, len(st.Unmatched))
 	}
 	if u := unit(st, "晋城市图书馆"); u.Status != rules.NotSubmitted || len(u.Missing) != 2 {
@@ -64,14 +64,19 @@ func TestReportAndDecide(t *testing.T) {
 	}
 
 	// The unknown sender's report is the library's: assign it.
-	msg := st.Unmatched[0].Key
+	var msg string
+	for _, m := range st.Unmatched {
+		if strings.Contains(m.From, "13912345678") {
+			msg = m.Key
+		}
+	}
 	out, code := run(t, "decide", "--config", cfg, "--by", "王科长", "--reason", "电话确认", "assign", msg, "晋城市图书馆")
 	if code != 0 || !strings.Contains(out, "晋城市图书馆：未报送 → 材料不全") {
 		t.Fatalf("decide assign (exit %d):\n%s", code, out)
 	}
 	st = state()
 	lib := unit(st, "晋城市图书馆")
-	if len(st.Unmatched) != 0 || lib.Status != rules.Incomplete || lib.Messages[0].Attribution.By != rules.ByOfficer ||
+	if len(st.Unmatched) != 1 || lib.Status != rules.Incomplete || lib.Messages[0].Attribution.By != rules.ByOfficer ||
 		len(lib.Messages[0].Decisions) != 1 || lib.Messages[0].Decisions[0].By != "王科长" {
 		t.Errorf("after assign: unmatched %d, 图书馆 %+v", len(st.Unmatched), lib)
 	}

@@ -49,7 +49,7 @@ func TestReprocess(t *testing.T) {
 
 	for i := 0; i < 2; i++ {
 		out, code := run(t, "reprocess", "--config", cfg)
-		if code != 0 || !strings.Contains(out, "reprocessed 20 of 20 stored messages") {
+		if code != 0 || !strings.Contains(out, "reprocessed 25 of 25 stored messages") {
 			t.Fatalf("reprocess run %d (exit %d): %s", i+1, code, out)
 		}
 		after, _ := run(t, "report", "--config", cfg, "--format", "json")

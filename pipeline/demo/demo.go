@@ -2,7 +2,8 @@
 // Jincheng notice's campaign with a roster of twelve units, and a mailbox of
 // the kind an officer really finds after the deadline — GBK names, a zip
 // from Windows, a forwarded submission, a 163 large-attachment link, a video
-// that is too long, a late one, a correction, an auto-reply and a sender
+// that is too long, a late one, a correction, a late supplement, auto-replies
+// (one from a known unit), a county name that fits two units and a sender
 // nobody knows.
 package demo
 
@@ -160,6 +161,20 @@ func Mails() []Mail {
 	// An auto-reply from a mailbox the officer wrote to.
 	add([]string{MailboxBureau}, at(2, 9, 30), mailSpec{from: "lckx@163.com", subject: "自动回复：关于报送科技活动周材料的提醒",
 		body: "您好，我已休假，邮件已收到，返回后尽快处理。", autoReply: true})
+
+	// The report came on the 7th; the photos it promised come a day late,
+	// from the same (unlisted) address: complete, but late.
+	add(both, at(9, 9, 40), mailSpec{from: "城区教科局 <cqjkj@163.com>", subject: "补报：城区教育和科技局活动周影像资料",
+		body: "补报影像资料，请查收。", files: []attachment{photo("城区科技活动周照片.jpg")}})
+
+	// A known unit's mailbox answers the officers' mail by itself.
+	add([]string{MailboxBureau}, at(3, 8, 0), mailSpec{from: "jcqxj@163.com", subject: "自动回复：外出学习，6月5日返回",
+		body: "您好，我外出学习，6月5日返回。", autoReply: true})
+
+	// A county name alone: 阳城县 has two units on the roster, and the
+	// sender is neither of them.
+	add(both, at(5, 15, 30), mailSpec{from: "ycjyj@163.com", subject: "阳城县教育局科技活动周总结",
+		body: "总结见附件。", files: []attachment{report("阳城县教育局活动总结.docx")}})
 
 	// Nobody knows who this is.
 	add([]string{MailboxBureau}, at(7, 12, 0), mailSpec{from: "13912345678@qq.com", subject: "活动总结",

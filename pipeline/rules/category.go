@@ -108,7 +108,7 @@ func categorize(m *Message) Category {
 		switch {
 		case containsAny(subject, readReceipt):
 			return ReadReceipt
-		case containsAny(subject, outOfOffice):
+		case containsAny(subject+"\n"+m.Text, outOfOffice):
 			return OutOfOffice
 		}
 		return AutoReply
