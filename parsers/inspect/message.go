@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	netmail "net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -101,6 +102,19 @@ func (in *inspector) messageNode(ctx context.Context, m *mail.Message, leaves ma
 		Subject: h.Subject, From: h.From, FromAddress: h.FromAddress,
 		To: nonNilStrings(h.To), Cc: nonNilStrings(h.Cc), MessageID: h.MessageID,
 		Class: string(m.Class), Links: links.Find(m.Text, m.HTML), Text: excerpt(m),
+		Report: m.Report,
+	}
+	for k, v := range h.Classify {
+		if k == "Content-Type" {
+			continue
+		}
+		if msg.Headers == nil {
+			msg.Headers = map[string]string{}
+		}
+		msg.Headers[k] = v
+	}
+	if a, err := netmail.ParseAddress(h.Classify["Reply-To"]); err == nil {
+		msg.ReplyTo = strings.ToLower(a.Address)
 	}
 	if !h.Date.IsZero() {
 		msg.Date = h.Date.Format(time.RFC3339)

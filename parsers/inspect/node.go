@@ -80,6 +80,15 @@ type MessageInfo struct {
 	MessageID string `json:"message_id"`
 	// Class is submission, auto_reply, bounce, bulk or malformed.
 	Class string `json:"class"`
+	// ReplyTo is the first Reply-To address, lower-cased ("" when none).
+	ReplyTo string `json:"reply_to,omitempty"`
+	// Headers are the header fields that tell a robot from a person
+	// (Auto-Submitted, Precedence, List-*, Return-Path, X-Autoreply…),
+	// decoded, by canonical name; absent fields are left out.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Report is the report-type of a multipart/report (delivery-status for
+	// a DSN, disposition-notification for a read receipt), or "".
+	Report string `json:"report,omitempty"`
 	// Links are the large-attachment and cloud-drive links in the body.
 	Links []links.Link `json:"links"`
 	// Text is the start of the plain-text body (HTML reduced to text when

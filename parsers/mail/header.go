@@ -33,10 +33,14 @@ type Header struct {
 }
 
 // classifyFields are the header fields Classify reads.
+// They are also kept (MessageInfo.Headers) for the rules that decide who
+// gets an automatic receipt.
 var classifyFields = []string{
 	"Auto-Submitted", "X-Autoreply", "X-Autorespond", "X-Autoresponse",
 	"Precedence", "X-Precedence", "List-Id", "List-Unsubscribe", "Return-Path",
 	"X-Failed-Recipients", "Content-Type",
+	"List-Post", "List-Help", "List-Subscribe", "List-Owner", "List-Archive",
+	"X-Auto-Response-Suppress", "Reply-To", "In-Reply-To", "X-Shoubao-Receipt",
 }
 
 // decodeHeader decodes the fields of h that shoubao uses, reporting
