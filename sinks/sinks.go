@@ -83,6 +83,10 @@ type Message struct {
 	Attachments []Attachment
 	Links       []Link
 	StoredAt    time.Time
+	// Jobs are outgoing mail decided because of this message (its
+	// receipt), inserted in the same transaction when the message is new;
+	// a job whose (campaign, kind, key) exists already is left as it is.
+	Jobs []Job
 }
 
 // Attachment is one file found in a message: a MIME part, an archive

@@ -28,6 +28,18 @@ type Campaign struct {
 	Mailboxes []Mailbox
 	// Units is the roster, in the order the officers keep it.
 	Units []Unit
+	// Receipts says whether senders get an automatic receipt.
+	Receipts Receipts
+}
+
+// Receipts is how a campaign answers the people who send.
+type Receipts struct {
+	// Mode is "off", "preview" (composed, shown, not sent) or "send".
+	Mode string
+	// Office and Phone sign the receipt ("" office: the mailbox's).
+	Office, Phone string
+	// PerRecipientPerHour caps the receipts one address gets in an hour.
+	PerRecipientPerHour int
 }
 
 // Mailbox is one contact mailbox of the notice.

@@ -165,6 +165,30 @@ type Campaign struct {
 	Mailboxes []Mailbox `yaml:"mailboxes"`
 	// Units is the roster of units expected to submit.
 	Units []Unit `yaml:"units"`
+	// Receipts says whether and how senders get an automatic receipt.
+	Receipts Receipts `yaml:"receipts"`
+}
+
+// Receipt modes.
+const (
+	ReceiptsOff     = "off"     // no receipt is decided
+	ReceiptsPreview = "preview" // receipts are composed and shown, not sent
+	ReceiptsSend    = "send"    // receipts are sent
+)
+
+// Receipts configures a campaign's automatic receipts (回执).
+type Receipts struct {
+	// Mode is off, preview (default: composed and shown in the report,
+	// not sent, so that an office can read them before switching on) or
+	// send.
+	Mode string `yaml:"mode"`
+	// Office and Phone sign the receipt (default office: the contact
+	// mailbox's office).
+	Office string `yaml:"office"`
+	Phone  string `yaml:"phone"`
+	// PerRecipientPerHour caps the receipts one address gets in an hour,
+	// so that a robot that slips through is bounded. Default 5.
+	PerRecipientPerHour int `yaml:"per_recipient_per_hour"`
 }
 
 // Delivery modes of a campaign (see package campaign).
@@ -197,7 +221,29 @@ type Mailbox struct {
 	// Office is who owns the mailbox (晋城市科学技术局).
 	Office string `yaml:"office"`
 	IMAP   IMAP   `yaml:"imap"`
+	// SMTP says how receipts go out from this mailbox. Empty fields take
+	// the provider's defaults (163/126/yeah: smtp.<domain>:465, implicit
+	// TLS; qq.com…), then the top-level smtp section; the password is the
+	// IMAP one (the same 授权码) unless given here.
+	SMTP MailboxSMTP `yaml:"smtp"`
+	// SaveSent files every receipt sent from this mailbox in its Sent
+	// folder over IMAP (163 does not file SMTP-sent mail there). Default
+	// true.
+	SaveSent *bool `yaml:"save_sent"`
 }
+
+// MailboxSMTP is how one contact mailbox sends mail.
+type MailboxSMTP struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// TLS is implicit, starttls or none (loopback test servers only).
+	TLS    string `yaml:"tls"`
+	User   string `yaml:"user"`
+	Secret Secret `yaml:",inline"`
+}
+
+// SavesSent reports whether receipts are filed in the Sent folder.
+func (m *Mailbox) SavesSent() bool { return m.SaveSent == nil || *m.SaveSent }
 
 // IMAP says how to log in to a mailbox.
 type IMAP struct {
@@ -405,6 +451,12 @@ func (c *Config) applyDefaults() {
 		if cp.Delivery == "" {
 			cp.Delivery = DeliveryAny
 		}
+		if cp.Receipts.Mode == "" {
+			cp.Receipts.Mode = ReceiptsPreview
+		}
+		if cp.Receipts.PerRecipientPerHour == 0 {
+			cp.Receipts.PerRecipientPerHour = 5
+		}
 		for j := range cp.Mailboxes {
 			m := &cp.Mailboxes[j].IMAP
 			if m.TLS == "" {
@@ -446,7 +498,9 @@ func MailboxID(campaignID, address string) string {
 // with the deadline resolved to an instant.
 func (c *Campaign) Domain() campaign.Campaign {
 	d := campaign.Campaign{ID: c.ID, Title: c.Title, NoticeNumber: c.NoticeNumber, Deadline: c.Deadline.End,
-		VideoLimit: time.Duration(c.VideoLimitSeconds) * time.Second, Materials: c.Materials, Delivery: c.Delivery}
+		VideoLimit: time.Duration(c.VideoLimitSeconds) * time.Second, Materials: c.Materials, Delivery: c.Delivery,
+		Receipts: campaign.Receipts{Mode: c.Receipts.Mode, Office: c.Receipts.Office, Phone: c.Receipts.Phone,
+			PerRecipientPerHour: c.Receipts.PerRecipientPerHour}}
 	for _, mb := range c.Mailboxes {
 		d.Mailboxes = append(d.Mailboxes, campaign.Mailbox{ID: MailboxID(c.ID, mb.Address), Address: mb.Address, Office: mb.Office})
 	}

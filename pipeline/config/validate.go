@@ -150,6 +150,14 @@ func (cp *Campaign) validate(ps *problems, at string, seenCampaign map[string]in
 			ps.add(fmt.Sprintf("%s.materials[%d]", at, k), "unknown material %q (one of %s)", m, materialNames())
 		}
 	}
+	switch cp.Receipts.Mode {
+	case ReceiptsOff, ReceiptsPreview, ReceiptsSend:
+	default:
+		ps.add(at+".receipts.mode", "must be off, preview or send, not %q", cp.Receipts.Mode)
+	}
+	if cp.Receipts.PerRecipientPerHour < 0 {
+		ps.add(at+".receipts.per_recipient_per_hour", "must not be negative")
+	}
 	if cp.Delivery != DeliveryEach && cp.Delivery != DeliveryAny {
 		ps.add(at+".delivery", "must be each (分别报送) or any (统一报送), not %q", cp.Delivery)
 	}
@@ -179,6 +187,20 @@ func (cp *Campaign) validate(ps *problems, at string, seenCampaign map[string]in
 			ps.add(mat+".imap.tls", "\"none\" sends the password in clear text; it is allowed only for loopback test servers")
 		}
 		checkSecret(ps, mat+".imap", mb.IMAP.Secret, true)
+		if sm := mb.SMTP; sm.Host != "" || sm.TLS != "" || sm.Port != 0 {
+			if sm.TLS != "" {
+				checkTLS(ps, mat+".smtp.tls", sm.TLS)
+			}
+			if sm.TLS == "none" && !isLoopback(sm.Host) {
+				ps.add(mat+".smtp.tls", "\"none\" sends the password in clear text; it is allowed only for loopback test servers")
+			}
+			if sm.Port < 0 || sm.Port > 65535 {
+				ps.add(mat+".smtp.port", "must be a TCP port")
+			}
+		}
+		if mb.SMTP.Secret.PasswordEnv != "" || mb.SMTP.Secret.PasswordFile != "" || mb.SMTP.Secret.Password != "" {
+			checkSecret(ps, mat+".smtp", mb.SMTP.Secret, false)
+		}
 	}
 	names := map[string]string{}
 	for j, u := range cp.Units {

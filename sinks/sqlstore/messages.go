@@ -74,7 +74,15 @@ func (s *Store) SaveMessage(ctx context.Context, m *sinks.Message) (id int64, cr
 			// that committed while this insert waited for it).
 			return tx.queryRow(ctx, qRelocateMessage, int64(m.UIDValidity), int64(m.UID), m.MailboxID, m.RawSHA256).Scan(&id)
 		}
-		return tx.insertParts(ctx, id, m)
+		if err := tx.insertParts(ctx, id, m); err != nil {
+			return err
+		}
+		for _, j := range m.Jobs {
+			if err := s.insertJob(ctx, tx, j); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, false, fail("save message", err)

@@ -33,6 +33,12 @@ type Store interface {
 	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
 	ReplaceFacts(ctx context.Context, id int64, m *sinks.Message) error
 	Facts(ctx context.Context, campaignID string) ([]sinks.Message, error)
+	ClaimJobs(ctx context.Context, limit int, lease time.Duration) ([]sinks.Job, error)
+	FinishJob(ctx context.Context, j sinks.Job) error
+	RetryJob(ctx context.Context, j sinks.Job, next time.Time) error
+	Jobs(ctx context.Context, campaignID string) ([]sinks.Job, error)
+	SentTo(ctx context.Context, recipient string, since time.Time) (int, error)
+	UnfinishedJobs(ctx context.Context) (int, error)
 }
 
 // Run runs the suite. newStore returns a fresh, empty store for one subtest
@@ -54,6 +60,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"Decisions", testDecisions},
 		{"ReplaceFacts", testReplaceFacts},
 		{"FactsFirstCopies", testFactsFirstCopies},
+		{"Outbox", testOutbox},
+		{"OutboxConcurrentClaims", testOutboxConcurrentClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -480,6 +488,119 @@ func testFactsFirstCopies(t *testing.T, s Store) {
 	for _, m := range all {
 		if len(m.Attachments) != 3 {
 			t.Errorf("Messages: copy %s has %d attachments, want all 3", m.MailboxID, len(m.Attachments))
+		}
+	}
+}
+
+func receiptJob(key, state string) sinks.Job {
+	return sinks.Job{CampaignID: "c1", Kind: "receipt", Key: key, MailboxID: "c1/a@x.cn", Recipient: "unit@163.com", State: state}
+}
+
+func testOutbox(t *testing.T, s Store) {
+	ctx := context.Background()
+	// The job is inserted with the message; the same message's second copy
+	// does not add another.
+	a := sampleMessage("c1", "c1/a@x.cn", "sha-1", 5)
+	a.Jobs = []sinks.Job{receiptJob("m1@x.cn", sinks.JobPending)}
+	b := sampleMessage("c1", "c1/b@x.cn", "sha-1", 6)
+	b.Jobs = []sinks.Job{receiptJob("m1@x.cn", sinks.JobPending)}
+	robot := sampleMessage("c1", "c1/a@x.cn", "sha-2", 7)
+	robot.Jobs = []sinks.Job{{CampaignID: "c1", Kind: "receipt", Key: "m2@x.cn", State: sinks.JobSkipped, Reason: "robot"}}
+	for _, m := range []*sinks.Message{a, b, robot} {
+		if _, _, err := s.SaveMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	jobs, err := s.Jobs(ctx, "c1")
+	if err != nil || len(jobs) != 2 {
+		t.Fatalf("Jobs = %d, %v, want 2 (one per message)", len(jobs), err)
+	}
+	if jobs[1].State != sinks.JobSkipped || jobs[1].Reason != "robot" || jobs[1].DoneAt.IsZero() {
+		t.Errorf("skipped job: %+v", jobs[1])
+	}
+	if n, _ := s.UnfinishedJobs(ctx); n != 1 {
+		t.Errorf("UnfinishedJobs = %d, want 1", n)
+	}
+	claimed, err := s.ClaimJobs(ctx, 10, time.Minute)
+	if err != nil || len(claimed) != 1 || claimed[0].Attempts != 1 || claimed[0].State != sinks.JobSending || claimed[0].Recipient != "unit@163.com" {
+		t.Fatalf("ClaimJobs = %+v, %v", claimed, err)
+	}
+	if again, _ := s.ClaimJobs(ctx, 10, time.Minute); len(again) != 0 {
+		t.Fatalf("a claimed job was claimed again: %+v", again)
+	}
+	// A temporary failure puts it back, due later.
+	j := claimed[0]
+	j.Reason = "451 MI:SFQ"
+	if err := s.RetryJob(ctx, j, time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	claimed, _ = s.ClaimJobs(ctx, 10, -time.Second) // a lease that has already lapsed
+	if len(claimed) != 1 || claimed[0].Attempts != 2 || claimed[0].Reason != "451 MI:SFQ" {
+		t.Fatalf("retry: %+v", claimed)
+	}
+	// Its claim lapsed (the sender died): another sender takes it over.
+	claimed, _ = s.ClaimJobs(ctx, 10, time.Minute)
+	if len(claimed) != 1 || claimed[0].Attempts != 3 {
+		t.Fatalf("lapsed claim not taken over: %+v", claimed)
+	}
+	j = claimed[0]
+	j.State, j.Reason, j.Subject, j.Body, j.MessageID = sinks.JobSent, "", "自动回执：材料", "已收到", "r1@shoubao"
+	if err := s.FinishJob(ctx, j); err != nil {
+		t.Fatal(err)
+	}
+	jobs, _ = s.Jobs(ctx, "c1")
+	if g := jobs[0]; g.State != sinks.JobSent || g.Subject != "自动回执：材料" || g.MessageID != "r1@shoubao" || g.DoneAt.IsZero() {
+		t.Errorf("finished job: %+v", g)
+	}
+	if n, _ := s.SentTo(ctx, "unit@163.com", time.Now().Add(-time.Hour)); n != 1 {
+		t.Errorf("SentTo = %d, want 1", n)
+	}
+	if n, _ := s.UnfinishedJobs(ctx); n != 0 {
+		t.Errorf("UnfinishedJobs = %d, want 0", n)
+	}
+}
+
+func testOutboxConcurrentClaims(t *testing.T, s Store) {
+	ctx := context.Background()
+	const n = 40
+	for i := 0; i < n; i++ {
+		m := sampleMessage("c1", "c1/a@x.cn", fmt.Sprintf("sha-%d", i), uint32(i+1))
+		m.Jobs = []sinks.Job{receiptJob(fmt.Sprintf("m%d@x.cn", i), sinks.JobPending)}
+		if _, _, err := s.SaveMessage(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				js, err := s.ClaimJobs(ctx, 3, time.Minute)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(js) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, j := range js {
+					seen[j.ID]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("%d jobs claimed, want %d", len(seen), n)
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Errorf("job %d claimed %d times", id, c)
 		}
 	}
 }
