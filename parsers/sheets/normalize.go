@@ -75,6 +75,9 @@ func hasHan(s string) bool {
 // cleanCell trims a cell's text and normalises its line ends, keeping the
 // lines of a multi-line cell.
 func cleanCell(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return strings.TrimFunc(s, unicode.IsSpace) // one line: no copy
+	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	lines := strings.Split(s, "\n")
@@ -82,4 +85,13 @@ func cleanCell(s string) string {
 		lines[i] = strings.TrimFunc(l, unicode.IsSpace)
 	}
 	return strings.TrimFunc(strings.Join(lines, "\n"), unicode.IsSpace)
+}
+
+// squeeze removes the white space of s, as strings.Join(strings.Fields(s),
+// "") does, without copying a text that has none.
+func squeeze(s string) string {
+	if strings.IndexFunc(s, unicode.IsSpace) < 0 {
+		return s
+	}
+	return strings.Join(strings.Fields(s), "")
 }

@@ -330,7 +330,10 @@ func (s *scanner) endTag() kind {
 			i += from
 			tag := s.buf[s.r+2 : s.r+i]
 			s.r += i + 1
-			qname := bytes.TrimRight(tag, " \t\r\n")
+			qname := tag
+			for len(qname) > 0 && isSpace(qname[len(qname)-1]) {
+				qname = qname[:len(qname)-1]
+			}
 			n := len(s.starts)
 			if n == 0 || !bytes.Equal(qname, s.stack[s.starts[n-1]:]) {
 				return s.fail(errSyntax)
