@@ -25,16 +25,25 @@ type reader struct {
 	sst *sst
 
 	bufSize int                       // the scanners' initial buffer
+	buf     []byte                    // a buffer for the next scanner
 	wrap    func(io.Reader) io.Reader // wraps part readers (tests)
 }
 
-// scan starts a scanner on a part.
+// scan starts a scanner on a part, with the buffer of the previous part
+// (parts are read one after the other); done takes the buffer back.
 func (rd *reader) scan(rc io.Reader) *scanner {
 	if rd.wrap != nil {
 		rc = rd.wrap(rc)
 	}
+	if len(rd.buf) >= rd.bufSize {
+		s := &scanner{ctx: rd.ctx, src: rc, buf: rd.buf}
+		rd.buf = nil
+		return s
+	}
 	return newScanner(rd.ctx, rc, rd.bufSize)
 }
+
+func (rd *reader) done(s *scanner) { rd.buf = s.buf }
 
 // Read reads every sheet of the workbook in r (size bytes). On a
 // cancelled context it returns the sheets read so far with the context's
@@ -210,6 +219,7 @@ func (rd *reader) readRels(name string) ([]relationship, error) {
 	}
 	defer rc.Close()
 	s := rd.scan(rc)
+	defer rd.done(s)
 	var rels []relationship
 	for {
 		switch s.next() {
@@ -347,7 +357,10 @@ func (rd *reader) read() (*Workbook, error) {
 			continue
 		}
 		if err := rd.readSheet(f, sh); err != nil {
-			return wb, err
+			if rd.ctx.Err() != nil {
+				return wb, err
+			}
+			return nil, err // over a byte limit
 		}
 	}
 	return wb, nil
@@ -372,6 +385,7 @@ func (rd *reader) readWorkbook(f *zip.File) ([]sheetEntry, error) {
 	}
 	defer rc.Close()
 	s := rd.scan(rc)
+	defer rd.done(s)
 	var out []sheetEntry
 	for {
 		switch s.next() {

@@ -71,6 +71,7 @@ func (rd *reader) readSheet(f *zip.File, sh *Sheet) error {
 	}
 	defer rc.Close()
 	r := &sheetReader{rd: rd, s: rd.scan(rc), sh: sh, capRaw: rawCap(rd.lim.MaxCellRunes)}
+	defer rd.done(r.s)
 	return r.run()
 }
 

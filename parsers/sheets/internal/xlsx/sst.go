@@ -49,6 +49,7 @@ func (rd *reader) readSST(f *zip.File) error {
 	}
 	defer rc.Close()
 	s := rd.scan(rc)
+	defer rd.done(s)
 	capBytes := rawCap(rd.lim.MaxCellRunes)
 	var item, text []byte
 	over := false

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFixturesMatchExcelize: every .xlsx fixture of package sheets reads
@@ -297,5 +299,35 @@ func TestColumnName(t *testing.T) {
 		if c, ok := parseCol([]byte(want + "12")); !ok || c != col {
 			t.Errorf("parseCol(%s12) = %d", want, c)
 		}
+	}
+}
+
+// TestManySheets: thousands of sheets naming one part are each read (and
+// counted against the byte budget), with one scanner buffer.
+func TestManySheets(t *testing.T) {
+	var wbXML, rels strings.Builder
+	wbXML.WriteString(`<workbook><sheets>`)
+	rels.WriteString(`<Relationships>`)
+	for i := range 3000 {
+		fmt.Fprintf(&wbXML, `<sheet name="s%d" sheetId="%d" r:id="rId%d"/>`, i, i+1, i)
+		fmt.Fprintf(&rels, `<Relationship Id="rId%d" Target="worksheets/sheet1.xml"/>`, i)
+	}
+	wbXML.WriteString(`</sheets></workbook>`)
+	rels.WriteString(`</Relationships>`)
+	data := buildXLSX(t, map[string]string{
+		"xl/workbook.xml":            wbXML.String(),
+		"xl/_rels/workbook.xml.rels": rels.String(),
+		"xl/worksheets/sheet1.xml":   `<worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>` + strings.Repeat(" ", 10000) + `</worksheet>`,
+	})
+	start := time.Now()
+	wb, err := readBytes(data, Limits{})
+	if err != nil || len(wb.Sheets) != 3000 || wb.Sheets[2999].Rows[0][0] != "1" {
+		t.Fatalf("err %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if _, err := readBytes(data, Limits{MaxTotalBytes: 10 << 20}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("err = %v, want ErrTooLarge", err)
 	}
 }
