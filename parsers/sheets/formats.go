@@ -198,7 +198,7 @@ func xlsxRefusal(err error, lim xlsx.Limits) string {
 	case errors.Is(err, xlsx.ErrTooManyParts):
 		return fmt.Sprintf("Excel 文件内部文件过多（超过 %d 个），未自动读取，需人工核查", lim.MaxParts)
 	case errors.Is(err, xlsx.ErrNoWorkbook):
-		return "Excel 文件中没有工作簿（workbook.xml），无法读取，需人工核查"
+		return "Excel 文件中没有工作簿（workbook.xml）或工作表（也可能是 .xlsb 二进制格式），无法读取，需人工核查"
 	case errors.Is(err, xlsx.ErrMalformed):
 		return "Excel 文件的工作簿目录已损坏，无法读取，需人工核查"
 	case errors.Is(err, zip.ErrFormat), errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrAlgorithm):

@@ -39,7 +39,8 @@ func cpuTime() time.Duration {
 // TestHostileFiles: each workbook of internal/hostile is refused or
 // truncated with a finding, quickly, in little memory and without a
 // temporary file. The small ones are also in testdata/hostile; the
-// others are written into a temporary directory.
+// others are written into a temporary directory (a few seconds each;
+// skipped with -short).
 func TestHostileFiles(t *testing.T) {
 	want := map[string]string{
 		"xfd_1m_rows.xlsx":        CodeTruncated,    // rows past MaxRows, cells past column 1,024
@@ -64,6 +65,9 @@ func TestHostileFiles(t *testing.T) {
 				t.Fatalf("no expected finding for %s", f.Name)
 			}
 			path := filepath.Join("testdata", "hostile", f.Name)
+			if !f.Small && testing.Short() {
+				t.Skip("large; written at test time (not with -short)")
+			}
 			if !f.Small {
 				path = filepath.Join(dir, f.Name)
 				if err := f.Write(path); err != nil {

@@ -307,6 +307,9 @@ func (rd *reader) read() (*Workbook, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(entries) == 0 {
+		return nil, ErrNoWorkbook // also an .xlsb's workbook.bin
+	}
 
 	// The parts to read, checked by their declared sizes first.
 	targets := map[string]string{}

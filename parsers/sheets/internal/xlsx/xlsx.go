@@ -113,7 +113,8 @@ const MaxExcelColumns = 16384
 // ErrSharedStrings; an error of archive/zip (zip.ErrFormat, …) is
 // returned as is.
 var (
-	// ErrNoWorkbook: the package has no workbook part.
+	// ErrNoWorkbook: the package has no workbook part, or it lists no
+	// sheet (an .xlsb's binary workbook reads so).
 	ErrNoWorkbook = errors.New("xlsx: no workbook part")
 	// ErrMalformed: the workbook part or its relationships are damaged.
 	ErrMalformed = errors.New("xlsx: workbook part damaged")

@@ -237,6 +237,8 @@ func TestRefused(t *testing.T) {
 		{"total bytes", oneSheet(t, sheet+strings.Repeat(" ", 5000), ""), Limits{MaxTotalBytes: 4000}, ErrTooLarge, "total"},
 		{"ratio", oneSheet(t, sheet+strings.Repeat(" ", RatioFloor+1), ""), Limits{}, ErrRatio, "ratio"},
 		{"no workbook", buildXLSX(t, map[string]string{"xl/styles.xml": "<x/>"}), Limits{}, ErrNoWorkbook, ""},
+		{"no sheets", buildXLSX(t, map[string]string{"xl/workbook.xml": "<workbook><sheets/></workbook>"}), Limits{}, ErrNoWorkbook, ""},
+		{"xlsb", buildXLSX(t, map[string]string{"_rels/.rels": `<Relationships><Relationship Id="r" Type="x/officeDocument" Target="xl/workbook.bin"/></Relationships>`, "xl/workbook.bin": "\x83\x01\x00\x80\x01"}), Limits{}, ErrNoWorkbook, ""},
 		{"damaged workbook", buildXLSX(t, map[string]string{"xl/workbook.xml": "<workbook><sheets><sheet name='a' r:id='1'></workbook>"}), Limits{}, ErrMalformed, ""},
 		{"too many parts", buildXLSX(t, map[string]string{"a": "", "b": "", "c": ""}), Limits{MaxParts: 2}, ErrTooManyParts, ""},
 		{"not a zip", []byte("PK\x03\x04 not really"), Limits{}, zip.ErrFormat, ""},
