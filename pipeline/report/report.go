@@ -21,6 +21,8 @@ type Source interface {
 	// copy of each message carries its files and links.
 	Facts(ctx context.Context, campaignID string) ([]sinks.Message, error)
 	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
+	// Jobs lists the outgoing mail decided (receipts).
+	Jobs(ctx context.Context, campaignID string) ([]sinks.Job, error)
 }
 
 // Compute judges campaign c from what src holds, at now.
@@ -33,7 +35,41 @@ func Compute(ctx context.Context, src Source, c *campaign.Campaign, now time.Tim
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", c.ID, err)
 	}
-	return rules.Judge(c, rules.FromStored(rows), Decisions(stored), now), nil
+	jobs, err := src.Jobs(ctx, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", c.ID, err)
+	}
+	st := rules.Judge(c, rules.FromStored(rows), Decisions(stored), now)
+	receiptStates(st, jobs)
+	return st, nil
+}
+
+// receiptStates puts each message's receipt state on it: previewed,
+// pending, sending, sent, failed, or skipped with the reason (robot,
+// inquiry, reply, limit…).
+func receiptStates(st *rules.State, jobs []sinks.Job) {
+	state := map[string]string{}
+	for _, j := range jobs {
+		if j.Kind != "receipt" {
+			continue
+		}
+		s := j.State
+		if j.Reason != "" && (j.State == sinks.JobSkipped || j.State == sinks.JobFailed) {
+			s += ": " + j.Reason
+		}
+		state[j.Key] = s
+	}
+	set := func(ms []rules.MessageState) {
+		for i := range ms {
+			ms[i].Receipt = state[ms[i].Key]
+		}
+	}
+	for i := range st.Units {
+		set(st.Units[i].Messages)
+	}
+	set(st.Unmatched)
+	set(st.Inquiries)
+	set(st.Other)
 }
 
 // Decisions converts stored decisions to the rules' form.

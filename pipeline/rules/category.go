@@ -81,10 +81,11 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
-// hasMaterial reports whether the message carries anything that can be a
+
+// HasMaterial reports whether the message carries anything that can be a
 // material: a report, a table, a photo or a video, or a large-attachment
 // link.
-func (m *Message) hasMaterial() bool {
+func (m *Message) HasMaterial() bool {
 	if len(m.Links) > 0 {
 		return true
 	}
@@ -96,10 +97,11 @@ func (m *Message) hasMaterial() bool {
 	return false
 }
 
-// categorize decides a message's category from its parser class, its
-// words and whether it carries materials. Duplicate is decided later, per
-// unit, from the files' hashes.
-func categorize(m *Message) Category {
+// Categorize decides a message's category from its parser class, its
+// words and whether it carries materials, as far as the message alone
+// tells: Duplicate and NotSubmission need the unit's other messages and the
+// officers' decisions, and are decided by Judge.
+func Categorize(m *Message) Category {
 	subject := m.Subject
 	switch m.Class {
 	case "bounce":
@@ -120,10 +122,10 @@ func categorize(m *Message) Category {
 	case "malformed":
 		return Malformed
 	}
-	if containsAny(m.FromAddress, systemSenders) && !m.hasMaterial() {
+	if containsAny(m.FromAddress, systemSenders) && !m.HasMaterial() {
 		return SystemNotice
 	}
-	if m.hasMaterial() {
+	if m.HasMaterial() {
 		switch {
 		case containsAny(subject, resubmitWords):
 			return Resubmission

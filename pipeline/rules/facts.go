@@ -38,6 +38,15 @@ type Message struct {
 	// ForwardedFrom are the original senders of forwarded messages inside
 	// it, each "名字 <addr>".
 	ForwardedFrom []string
+	// To and Cc are the recipients as written ("名字 <addr>").
+	To, Cc []string
+	// ReplyTo is the Reply-To address ("" when none).
+	ReplyTo string
+	// Headers are the header fields that tell a robot from a person, by
+	// canonical name (Auto-Submitted, Precedence, List-*, Return-Path…).
+	Headers map[string]string
+	// Report is the report-type of a multipart/report ("" when none).
+	Report string
 }
 
 // Copy is one contact mailbox's copy of a message.
@@ -117,16 +126,19 @@ func FromStored(rows []sinks.Message) []Message {
 
 func fromRow(key string, r sinks.Message, cp Copy) Message {
 	m := Message{Key: key, MessageID: r.MessageID, Subject: r.Subject, From: r.From, FromAddress: address(r.From),
-		Class: r.Class, Copies: []Copy{cp}, Findings: findings(r.Findings)}
+		Class: r.Class, Copies: []Copy{cp}, Findings: findings(r.Findings), To: r.To, Cc: r.Cc}
 	var a struct {
 		Message struct {
-			From        string `json:"from"`
-			FromAddress string `json:"from_address"`
-			Text        string `json:"text"`
+			From        string            `json:"from"`
+			FromAddress string            `json:"from_address"`
+			Text        string            `json:"text"`
+			ReplyTo     string            `json:"reply_to"`
+			Headers     map[string]string `json:"headers"`
+			Report      string            `json:"report"`
 		} `json:"message"`
 	}
 	if len(r.Analysis) > 0 && json.Unmarshal(r.Analysis, &a) == nil {
-		m.Text = a.Message.Text
+		m.Text, m.ReplyTo, m.Headers, m.Report = a.Message.Text, a.Message.ReplyTo, a.Message.Headers, a.Message.Report
 		if a.Message.FromAddress != "" {
 			m.FromAddress = strings.ToLower(a.Message.FromAddress)
 		}

@@ -185,7 +185,7 @@ func Judge(c *campaign.Campaign, msgs []Message, ds []Decision, now time.Time) *
 	judged := make([]MessageState, len(msgs))
 	for i := range msgs {
 		msg := &msgs[i]
-		cat := categorize(msg)
+		cat := Categorize(msg)
 		if dec.notSubmission[msg.Key] {
 			cat = NotSubmission
 		}

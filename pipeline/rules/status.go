@@ -116,7 +116,7 @@ func judgeUnit(c *campaign.Campaign, name string, msgs []Message, judged []Messa
 			js.Files = append(js.Files, fs)
 			fileProblems = append(fileProblems, ps...)
 		}
-		if !js.Category.Counts() || (js.Category == Malformed && !m.hasMaterial()) {
+		if !js.Category.Counts() || (js.Category == Malformed && !m.HasMaterial()) {
 			continue
 		}
 		if js.Category == Submission && counted > 0 && allSeen(m, seen) {

@@ -21,8 +21,10 @@ import (
 
 	"github.com/shoubao/shoubao/parsers/inspect"
 	"github.com/shoubao/shoubao/pipeline/bus"
+	"github.com/shoubao/shoubao/pipeline/campaign"
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/poller"
+	"github.com/shoubao/shoubao/pipeline/sender"
 	"github.com/shoubao/shoubao/pipeline/worker"
 	"github.com/shoubao/shoubao/sinks"
 	"github.com/shoubao/shoubao/sinks/sqlstore"
@@ -45,12 +47,13 @@ type Store interface {
 	worker.Store
 	Checkpoints(ctx context.Context) ([]sinks.Checkpoint, error)
 	Messages(ctx context.Context, campaignID string) ([]sinks.Message, error)
-	Facts(ctx context.Context, campaignID string) ([]sinks.Message, error)
 	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
 	CampaignCounts(ctx context.Context) ([]sinks.CampaignCount, error)
-	Decisions(ctx context.Context, campaignID string) ([]sinks.Decision, error)
 	AddDecision(ctx context.Context, d sinks.Decision) (int64, error)
 	ReplaceFacts(ctx context.Context, id int64, m *sinks.Message) error
+	sender.Store
+	Jobs(ctx context.Context, campaignID string) ([]sinks.Job, error)
+	UnfinishedJobs(ctx context.Context) (int, error)
 	Ping(ctx context.Context) error
 	Close()
 }
@@ -87,24 +90,37 @@ type Service struct {
 	cons    jetstream.Consumer
 	pollers []*poller.Poller
 	worker  *worker.Worker
-	lock    *os.File
-	scratch string
+	sender  *sender.Sender
+	// transport sends outgoing mail; nil until a campaign sends receipts.
+	transport sender.Transport
+	lock      *os.File
+	scratch   string
 }
+
+// Option changes how Open builds a service.
+type Option func(*Service)
+
+// WithTransport sends outgoing mail through t instead of the contact
+// mailboxes' SMTP servers (tests, demo).
+func WithTransport(t sender.Transport) Option { return func(s *Service) { s.transport = t } }
 
 // Open opens the store and the bus, creates the bus resources, and prepares
 // a poller per campaign mailbox (resolving their secrets) and the workers.
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Service, error) {
-	return open(ctx, cfg, log, true)
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*Service, error) {
+	return open(ctx, cfg, log, true, opts)
 }
 
 // OpenOffline opens the store, the bus and a worker, but no mailbox: for
 // commands that work on what is stored (reprocess). It needs no secrets.
-func OpenOffline(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Service, error) {
-	return open(ctx, cfg, log, false)
+func OpenOffline(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*Service, error) {
+	return open(ctx, cfg, log, false, opts)
 }
 
-func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool) (_ *Service, err error) {
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool, opts []Option) (_ *Service, err error) {
 	s := &Service{cfg: cfg, log: log}
+	for _, o := range opts {
+		o(s)
+	}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -174,10 +190,21 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 	case "none":
 		ffprobe = ""
 	}
+	domains := map[string]*campaign.Campaign{}
+	for id, c := range campaigns {
+		d := c.Domain()
+		domains[id] = &d
+	}
+	if online && s.transport == nil {
+		if s.transport, err = mailboxTransport(cfg); err != nil {
+			return nil, err
+		}
+	}
+	s.sender = sender.New(s.store, s.transport, sender.Options{Campaigns: domains, Logger: log})
 	s.worker = worker.New(s.store, s.bus, worker.Options{
 		Campaigns: campaigns, TempDir: tmp, MaxDeliver: cfg.Worker.MaxDeliver, AckWait: ackWait,
 		Limits: inspect.Limits{MaxMessageBytes: int64(cfg.Worker.MaxMessageSize)}, FFprobe: ffprobe,
-		DownloadLinks: cfg.Worker.DownloadLinks, Logger: log,
+		DownloadLinks: cfg.Worker.DownloadLinks, Logger: log, Stored: s.sender.Wake,
 	})
 	return s, nil
 }
@@ -201,6 +228,11 @@ func (s *Service) Run(ctx context.Context) error {
 			_ = p.Run(ctx)
 		}()
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = s.sender.Run(ctx)
+	}()
 	err := s.worker.Run(ctx, s.cons, s.cfg.Worker.Concurrency)
 	wg.Wait()
 	return err
@@ -239,7 +271,34 @@ func (s *Service) Once(ctx context.Context) error {
 	if err := <-done; err != nil {
 		return err
 	}
+	if err := s.drainOutbox(ctx); err != nil {
+		return err
+	}
 	return errors.Join(syncErrs...)
+}
+
+// drainOutbox sends (or previews) every job decided so far, waiting for
+// those that are retried later, until each has an outcome.
+func (s *Service) drainOutbox(ctx context.Context) error {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if _, err := s.sender.Drain(ctx); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		n, err := s.store.UnfinishedJobs(ctx)
+		if err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("outbox: %d receipts not sent yet: %w", n, ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // waitIdle waits until the consumer has no pending or unacknowledged event.

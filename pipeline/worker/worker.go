@@ -37,6 +37,7 @@ import (
 	"github.com/shoubao/shoubao/parsers/inspect"
 	"github.com/shoubao/shoubao/pipeline/bus"
 	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/receipts"
 	"github.com/shoubao/shoubao/sinks"
 )
 
@@ -98,6 +99,9 @@ type Options struct {
 	// file's content is read, after the attempt record names it (tests use
 	// it to stop the process at a chosen file).
 	BeforeFile func(name string)
+	// Stored, when set, is called after a message was newly stored (the
+	// sender wakes up for its receipt).
+	Stored func()
 	Logger     *slog.Logger
 }
 
@@ -324,6 +328,12 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
+	// The receipt is decided here, and stored with the message in one
+	// transaction: once per message, whatever the copies.
+	dom := w.opts.Campaigns[ev.CampaignID].Domain()
+	if job, ok := receipts.Decide(&dom, m); ok {
+		m.Jobs = append(m.Jobs, job)
+	}
 	if quarantine {
 		reason := fmt.Sprintf("quarantined: the process stopped %d times while reading this message", cutShort)
 		if att.File != "" {
@@ -345,6 +355,9 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 		w.count(func(s *Stats) { s.Stored++; s.Quarantined++; s.DeadLetters++ })
 	case created:
 		w.count(func(s *Stats) { s.Stored++ })
+		if w.opts.Stored != nil {
+			w.opts.Stored()
+		}
 		w.log.Info("stored", "event", ev.ID(), "class", m.Class, "files", len(m.Attachments))
 	default:
 		w.count(func(s *Stats) { s.Duplicates++ })

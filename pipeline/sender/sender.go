@@ -1,0 +1,287 @@
+// Package sender sends the outgoing mail decided in the store's outbox
+// (receipts): it claims due jobs, composes each from the rules' judgment at
+// the time of the message it answers, sends it from its contact mailbox,
+// files it in the Sent folder, and records the outcome. Any number of
+// senders may run against one store: a job is claimed by one of them, and
+// a claim lapses when its sender goes silent.
+//
+// A job is sent at most once, except in one window: a sender that dies
+// after the SMTP server accepted the mail and before the job was marked
+// sent. With save_sent on, the next attempt first looks for the receipt's
+// Message-ID in the Sent folder and, when it is there, marks the job sent
+// without sending again; the window then shrinks to a crash between the
+// SMTP acceptance and the Sent-folder filing. Without save_sent, the mail
+// is sent again.
+package sender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/shoubao/shoubao/pipeline/campaign"
+	"github.com/shoubao/shoubao/pipeline/receipts"
+	"github.com/shoubao/shoubao/pipeline/report"
+	"github.com/shoubao/shoubao/pipeline/rules"
+	"github.com/shoubao/shoubao/sinks"
+)
+
+// Store is what a sender needs from the store.
+type Store interface {
+	report.Source
+	ClaimJobs(ctx context.Context, limit int, lease time.Duration) ([]sinks.Job, error)
+	FinishJob(ctx context.Context, j sinks.Job) error
+	RetryJob(ctx context.Context, j sinks.Job, next time.Time) error
+	SentTo(ctx context.Context, recipient string, since time.Time) (int, error)
+}
+
+// Transport sends mail from a contact mailbox and files it in the
+// mailbox's Sent folder.
+type Transport interface {
+	// Send sends raw from the mailbox to the recipients. An error wrapping
+	// ErrPermanent means the server refused it for good (5xx); any other
+	// error may pass (4xx, network) and is retried.
+	Send(ctx context.Context, mailboxID string, to []string, raw []byte) error
+	// SavesSent reports whether mail sent from the mailbox is filed in
+	// its Sent folder.
+	SavesSent(mailboxID string) bool
+	SaveSent(ctx context.Context, mailboxID string, raw []byte, messageID string) error
+	InSent(ctx context.Context, mailboxID, messageID string) (bool, error)
+}
+
+// ErrPermanent marks a refusal that retrying cannot mend.
+var ErrPermanent = errors.New("refused by the mail server")
+
+// Options tune a sender.
+type Options struct {
+	// Campaigns by id.
+	Campaigns map[string]*campaign.Campaign
+	// Interval between looks at the outbox when it is empty. Default 1s.
+	Interval time.Duration
+	// Lease is how long a claim lasts without an outcome. Default 5m.
+	Lease time.Duration
+	// MaxAttempts before a job that keeps failing is failed. Default 8.
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound the delay between attempts (with
+	// jitter). Defaults 30s and 1h.
+	MinBackoff, MaxBackoff time.Duration
+	// Now is the clock (tests); default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Sender sends the outbox's jobs.
+type Sender struct {
+	store Store
+	tr    Transport
+	opts  Options
+	log   *slog.Logger
+	// wake is signalled when new jobs may be due (after a message is
+	// stored), so that a receipt does not wait for the next interval.
+	wake chan struct{}
+}
+
+// New returns a sender.
+func New(store Store, tr Transport, opts Options) *Sender {
+	if opts.Interval <= 0 {
+		opts.Interval = time.Second
+	}
+	if opts.Lease <= 0 {
+		opts.Lease = 5 * time.Minute
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	if opts.MinBackoff <= 0 {
+		opts.MinBackoff = 30 * time.Second
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Sender{store: store, tr: tr, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1)}
+}
+
+// Wake tells the sender that jobs may be due now.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends jobs as they become due until ctx is done.
+func (s *Sender) Run(ctx context.Context) error {
+	t := time.NewTicker(s.opts.Interval)
+	defer t.Stop()
+	for {
+		if _, err := s.Drain(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("sender: outbox", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// Drain handles every job that is due now, and returns how many it
+// handled.
+func (s *Sender) Drain(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		jobs, err := s.store.ClaimJobs(ctx, 16, s.opts.Lease)
+		if err != nil {
+			return n, err
+		}
+		if len(jobs) == 0 {
+			return n, nil
+		}
+		for _, j := range jobs {
+			if err := s.handle(ctx, j); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+// handle brings one claimed job to an outcome, or back to the outbox.
+func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
+	log := s.log.With("job", j.ID, "kind", j.Kind, "campaign", j.CampaignID, "attempt", j.Attempts)
+	c := s.opts.Campaigns[j.CampaignID]
+	if c == nil || j.Kind != receipts.Kind {
+		j.Reason = "not configured in this process"
+		return s.store.RetryJob(ctx, j, s.opts.Now().Add(s.opts.MaxBackoff))
+	}
+	if c.Receipts.Mode != "preview" && c.Receipts.Mode != "send" {
+		j.State, j.Reason = sinks.JobSkipped, receipts.ReasonOff
+		return s.store.FinishJob(ctx, j)
+	}
+	r, err := s.compose(ctx, c, j)
+	if err != nil {
+		j.Reason = err.Error()
+		if j.Attempts >= s.opts.MaxAttempts {
+			j.State = sinks.JobFailed
+			return s.store.FinishJob(ctx, j)
+		}
+		return s.store.RetryJob(ctx, j, s.next(j.Attempts))
+	}
+	j.Subject, j.Body, j.MessageID = r.Subject, r.Text, r.MessageID
+	if c.Receipts.Mode == "preview" {
+		j.State = sinks.JobPreviewed
+		return s.store.FinishJob(ctx, j)
+	}
+	if limit := c.Receipts.PerRecipientPerHour; limit > 0 {
+		n, err := s.store.SentTo(ctx, j.Recipient, s.opts.Now().Add(-time.Hour))
+		if err != nil {
+			return err
+		}
+		if n >= limit {
+			log.Warn("sender: per-recipient limit reached; not sending", "recipient", j.Recipient, "limit", limit)
+			j.State, j.Reason = sinks.JobSkipped, fmt.Sprintf("%s: %d in the last hour", receipts.ReasonLimit, n)
+			return s.store.FinishJob(ctx, j)
+		}
+	}
+	saves := s.tr.SavesSent(j.MailboxID)
+	if j.Attempts > 1 && saves {
+		// An earlier attempt may have sent it and died before marking it.
+		found, err := s.tr.InSent(ctx, j.MailboxID, r.MessageID)
+		switch {
+		case err != nil:
+			log.Warn("sender: cannot look in the Sent folder; sending again", "err", err)
+		case found:
+			j.State, j.Reason = sinks.JobSent, "found in the Sent folder after an interrupted attempt"
+			return s.store.FinishJob(ctx, j)
+		}
+	}
+	if err := s.tr.Send(ctx, j.MailboxID, []string{j.Recipient}, r.Raw); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		j.Reason = err.Error()
+		switch {
+		case errors.Is(err, ErrPermanent):
+			log.Error("sender: refused by the mail server", "err", err)
+			j.State = sinks.JobFailed
+			return s.store.FinishJob(ctx, j)
+		case j.Attempts >= s.opts.MaxAttempts:
+			log.Error("sender: giving up after the last attempt", "err", err)
+			j.State, j.Reason = sinks.JobFailed, fmt.Sprintf("after %d attempts: %v", j.Attempts, err)
+			return s.store.FinishJob(ctx, j)
+		}
+		next := s.next(j.Attempts)
+		log.Warn("sender: will retry", "err", err, "at", next)
+		return s.store.RetryJob(ctx, j, next)
+	}
+	if saves {
+		if err := s.tr.SaveSent(ctx, j.MailboxID, r.Raw, r.MessageID); err != nil {
+			log.Warn("sender: sent, but could not file it in the Sent folder", "err", err)
+		}
+	}
+	j.State, j.Reason = sinks.JobSent, ""
+	log.Info("sender: receipt sent", "to", j.Recipient)
+	return s.store.FinishJob(ctx, j)
+}
+
+// compose writes the receipt from the state the campaign was in when the
+// message it answers had arrived.
+func (s *Sender) compose(ctx context.Context, c *campaign.Campaign, j sinks.Job) (*receipts.Receipt, error) {
+	rows, err := s.store.Facts(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.store.Decisions(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	msgs := rules.FromStored(rows)
+	var arrival time.Time
+	for i := range msgs {
+		if msgs[i].Key == j.Key {
+			arrival = msgs[i].Arrival()
+		}
+	}
+	if arrival.IsZero() {
+		return nil, fmt.Errorf("compose: message %s is not stored", j.Key)
+	}
+	upTo := msgs[:0]
+	for _, m := range msgs {
+		if !m.Arrival().After(arrival) {
+			upTo = append(upTo, m)
+		}
+	}
+	st := rules.Judge(c, upTo, report.Decisions(stored), s.opts.Now())
+	var mb campaign.Mailbox
+	for _, m := range c.Mailboxes {
+		if m.ID == j.MailboxID {
+			mb = m
+		}
+	}
+	if mb.Address == "" {
+		return nil, fmt.Errorf("compose: mailbox %s is not in campaign %s", j.MailboxID, c.ID)
+	}
+	return receipts.Compose(c, st, j.Key, mb, j.Recipient, s.opts.Now())
+}
+
+// next is when attempt n+1 may start: exponential from MinBackoff, capped,
+// with ±25% jitter so that retries after a provider's rate limit spread.
+func (s *Sender) next(attempts int) time.Time {
+	d := s.opts.MinBackoff
+	for i := 1; i < attempts && d < s.opts.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, s.opts.MaxBackoff)
+	d = time.Duration(float64(d) * (0.75 + rand.Float64()/2))
+	return s.opts.Now().Add(d)
+}
