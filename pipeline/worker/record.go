@@ -11,11 +11,11 @@ import (
 	"github.com/shoubao/shoubao/sinks"
 )
 
-// record turns an inspected message into the stored record: facts only —
+// Record turns an inspected message into the stored record: facts only —
 // header fields, the file tree flattened in walk order, links and the
 // findings of the parsers. Lateness, the unit and whether a video is too
 // long are judged at read time by pipeline/rules.
-func record(ev bus.Event, node *inspect.Node) (*sinks.Message, error) {
+func Record(ev bus.Event, node *inspect.Node) (*sinks.Message, error) {
 	m := &sinks.Message{
 		CampaignID: ev.CampaignID, MailboxID: ev.MailboxID, UIDValidity: ev.UIDValidity, UID: ev.UID,
 		RawObject: ev.Object, RawSHA256: ev.SHA256, RawSize: ev.Size, InternalDate: ev.InternalDate,

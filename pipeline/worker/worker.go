@@ -324,7 +324,7 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
-	m, err := record(ev, node)
+	m, err := Record(ev, node)
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
@@ -373,7 +373,7 @@ func (w *Worker) Reinspect(ctx context.Context, ev bus.Event) (*sinks.Message, e
 	if err != nil {
 		return nil, fmt.Errorf("reinspect %s: %w", ev.ID(), err)
 	}
-	m, err := record(ev, node)
+	m, err := Record(ev, node)
 	if err != nil {
 		return nil, fmt.Errorf("reinspect %s: %w", ev.ID(), err)
 	}
