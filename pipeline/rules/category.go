@@ -81,7 +81,6 @@ func containsAny(s string, words []string) bool {
 	return false
 }
 
-
 // HasMaterial reports whether the message carries anything that can be a
 // material: a report, a table, a photo or a video, or a large-attachment
 // link.

@@ -102,7 +102,7 @@ type Options struct {
 	// Stored, when set, is called after a message was newly stored (the
 	// sender wakes up for its receipt).
 	Stored func()
-	Logger     *slog.Logger
+	Logger *slog.Logger
 }
 
 // Worker processes events.
