@@ -8,9 +8,9 @@ import (
 )
 
 var (
-	qAddDecision = q(`
+	qAddDecision = qInsert(`
 		INSERT INTO decisions (campaign_id, kind, message_key, unit, code, file, address, until, decided_by, reason, decided_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
 	qDecisions = q(`
 		SELECT id, campaign_id, kind, message_key, unit, code, file, address, until, decided_by, reason, decided_at
 		FROM decisions WHERE campaign_id = ? ORDER BY id`)
@@ -23,9 +23,8 @@ func (s *Store) AddDecision(ctx context.Context, d sinks.Decision) (int64, error
 	if at.IsZero() {
 		at = s.stamp()
 	}
-	var id int64
-	err := s.queryRow(ctx, qAddDecision, d.CampaignID, d.Kind, d.Message, d.Unit, d.Code, d.File, d.Address,
-		s.d.time(d.Until), d.By, d.Reason, s.d.time(at)).Scan(&id)
+	id, _, err := s.insert(ctx, qAddDecision, d.CampaignID, d.Kind, d.Message, d.Unit, d.Code, d.File, d.Address,
+		s.d.time(d.Until), d.By, d.Reason, s.d.time(at))
 	return id, fail("add decision", err)
 }
 
