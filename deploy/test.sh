@@ -6,7 +6,10 @@
 #   PostgreSQL   127.0.0.1:5432 (trust auth, database "test"), or a private
 #                cluster it starts on 127.0.0.1:55432
 #   NATS         with JetStream on 127.0.0.1:4222
-#   Dovecot      dovecot-imapd (the tests start their own unprivileged instance)
+#   Dovecot      dovecot-imapd and dovecot-lmtpd (the tests start their own
+#                unprivileged instance, with an LMTP listener for Postfix)
+#   Postfix      the MTA the tests of sinks/mailout send through (they start
+#                their own instance; the package's is left unconfigured)
 #   ffmpeg       ffprobe is the reference the video parser is checked against
 #   poppler      pdftotext reads PDF notices (campaign import)
 # then runs go vet and every test (with the race detector), with
@@ -91,12 +94,26 @@ fi
 export SHOUBAO_TEST_NATS_URL="$NATSURL"
 log "NATS: $NATSURL"
 
-# --- Dovecot, ffmpeg, poppler -----------------------------------------------------
+# --- Dovecot, Postfix, ffmpeg, poppler -------------------------------------------
 need=()
 command -v dovecot >/dev/null || need+=(dovecot-imapd)
+[ -x /usr/lib/dovecot/lmtp ] || [ -x /usr/libexec/dovecot/lmtp ] || need+=(dovecot-lmtpd)
+new_postfix=""
+if ! command -v postfix >/dev/null && [ ! -x /usr/sbin/postfix ]; then
+  # "No configuration": no /etc/postfix/main.cf, so the package's own
+  # instance does not start and never binds port 25; the tests run theirs
+  # with a configuration of their own.
+  echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+  need+=(postfix)
+  new_postfix=1
+fi
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
+if [ -n "$new_postfix" ] && $SUDO postfix status >/dev/null 2>&1; then
+  log "stopping the Postfix instance the package started"
+  $SUDO postfix stop >/dev/null 2>&1 || true
+fi
 
 export SHOUBAO_REQUIRE_SERVICES=1
 log "go vet"

@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,9 @@ type Server struct {
 	Addr     string
 	User     string
 	Password string
+	// LMTPAddr is the LMTP listener delivering to User's mailbox, when
+	// started (DovecotOptions.LMTP).
+	LMTPAddr string
 }
 
 // Host and Port split Addr.
@@ -58,7 +62,21 @@ func Mem(t testing.TB) *Server {
 // loopback port, with its configuration, state and Maildir in a temporary
 // directory and one passwd-file user. It skips when dovecot is not
 // installed, unless SHOUBAO_REQUIRE_SERVICES=1.
-func Dovecot(t testing.TB) *Server {
+func Dovecot(t testing.TB) *Server { t.Helper(); return DovecotWith(t, DovecotOptions{}) }
+
+// DovecotOptions add to the Dovecot that DovecotWith starts.
+type DovecotOptions struct {
+	// LMTP also starts an LMTP listener on a free loopback port
+	// (Server.LMTPAddr) delivering to the user's INBOX; it needs the Debian
+	// package dovecot-lmtpd.
+	LMTP bool
+	// Conf is appended to the generated dovecot.conf: a namespace with
+	// special-use mailboxes, say.
+	Conf string
+}
+
+// DovecotWith is Dovecot with options.
+func DovecotWith(t testing.TB, o DovecotOptions) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -73,6 +91,12 @@ func Dovecot(t testing.TB) *Server {
 			t.Fatal("dovecot is required but not installed (apt-get install dovecot-imapd)")
 		}
 		t.Skip("dovecot not installed (apt-get install dovecot-imapd)")
+	}
+	if o.LMTP && !lmtpInstalled() {
+		if os.Getenv(EnvRequire) == "1" {
+			t.Fatal("dovecot's LMTP server is required but not installed (apt-get install dovecot-lmtpd)")
+		}
+		t.Skip("dovecot's LMTP server not installed (apt-get install dovecot-lmtpd)")
 	}
 	dir, err := os.MkdirTemp("", "shoubao-dovecot-")
 	if err != nil {
@@ -165,6 +189,21 @@ protocol imap {
   imap_idle_notify_interval = 1 secs
 }
 `, dir, port, mailUser, loginUser, uid, gid)
+	lmtpAddr := ""
+	if o.LMTP {
+		lmtpPort := freePort(t)
+		lmtpAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(lmtpPort))
+		conf = strings.Replace(conf, "protocols = imap\n", "protocols = imap lmtp\n", 1)
+		conf += fmt.Sprintf(`
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = %d
+  }
+}
+`, lmtpPort)
+	}
+	conf += o.Conf
 	confPath := filepath.Join(dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
@@ -200,7 +239,35 @@ protocol imap {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return &Server{Name: "dovecot", Addr: addr, User: user, Password: pass}
+	if lmtpAddr != "" {
+		waitPort(t, lmtpAddr, deadline, dir, &out)
+	}
+	return &Server{Name: "dovecot", Addr: addr, User: user, Password: pass, LMTPAddr: lmtpAddr}
+}
+
+func lmtpInstalled() bool {
+	for _, p := range []string{"/usr/lib/dovecot/lmtp", "/usr/libexec/dovecot/lmtp"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+func waitPort(t testing.TB, addr string, deadline time.Time, dir string, out *bytes.Buffer) {
+	t.Helper()
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
+			t.Fatalf("dovecot did not listen on %s: %v\n%s\n%s", addr, err, out.String(), log)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func freePort(t testing.TB) int {
