@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"strings"
+
 	"context"
 	"fmt"
+	"github.com/emersion/go-message/mail"
 	"io"
 	"os"
 	"path/filepath"
@@ -57,12 +61,18 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 			}
 		}
 	}
+	// Receipts go to an in-process SMTP server on loopback.
+	outbox, err := demo.StartOutbox()
+	if err != nil {
+		return err
+	}
+	defer outbox.Close()
 	pwFile := filepath.Join(dir, "imap-password")
 	if err := os.WriteFile(pwFile, []byte(demo.Password), 0o600); err != nil {
 		return err
 	}
 	src := fmt.Sprintf("data_dir: %q\nlog_level: %s\npoll: {interval: 10s}\ncampaigns:%s",
-		dir, map[bool]string{true: "info", false: "error"}[*verbose], demo.CampaignYAML("127.0.0.1", srv.Port(), pwFile))
+		dir, map[bool]string{true: "info", false: "error"}[*verbose], demo.CampaignYAMLWithSMTP("127.0.0.1", srv.Port(), pwFile, outbox.Port()))
 	cfg, err := config.Parse([]byte(src))
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
@@ -94,6 +104,7 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "\n处理完成：两个邮箱共收到 %d 封邮件（%d 份副本），全部入库，用时 %s。\n",
 		st.Counts.Messages, copies, time.Since(start).Round(time.Millisecond))
+	printReceipt(env.stdout, outbox.Messages())
 	if !*keep {
 		return nil
 	}
@@ -116,4 +127,38 @@ func printSummary(ctx context.Context, w io.Writer, svc *service.Service, c *con
 		return nil, err
 	}
 	return st, report.WriteText(w, st)
+}
+
+// printReceipt shows how many receipts went out and the first one, as the
+// unit reads it.
+func printReceipt(w io.Writer, sent [][]byte) {
+	fmt.Fprintf(w, "\n自动回执：已发出 %d 封（发往演示用的 SMTP 服务器）。其中第一封：\n\n", len(sent))
+	if len(sent) == 0 {
+		return
+	}
+	mr, err := mail.CreateReader(bytes.NewReader(sent[0]))
+	if err != nil {
+		fmt.Fprintf(w, "  (unreadable: %v)\n", err)
+		return
+	}
+	subject, _ := mr.Header.Subject()
+	to, _ := mr.Header.AddressList("To")
+	fmt.Fprintf(w, "  主题：%s\n", subject)
+	if len(to) > 0 {
+		fmt.Fprintf(w, "  收件人：%s\n", to[0].Address)
+	}
+	fmt.Fprintf(w, "  Auto-Submitted: %s\n\n", mr.Header.Get("Auto-Submitted"))
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			return
+		}
+		if ct, _, _ := p.Header.(*mail.InlineHeader).ContentType(); ct == "text/plain" {
+			body, _ := io.ReadAll(p.Body)
+			for _, line := range strings.Split(strings.TrimRight(string(body), "\n"), "\n") {
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+			return
+		}
+	}
 }

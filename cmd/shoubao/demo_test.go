@@ -41,6 +41,13 @@ func TestDemo(t *testing.T) {
 		"可能是：阳城县科学技术协会、阳城县科技和商务局",
 		// A known unit's auto-reply is shown as the unit's, and counts for nothing.
 		"外出自动回复  jcqxj@163.com（晋城市气象局）",
+		// Receipts go to every sender but the two robots, one per message
+		// (not per copy), and the first one is printed.
+		"自动回执：已发出 13 封",
+		"主题：自动回执：陵川县2026年科技活动周总结及影像资料",
+		"Auto-Submitted: auto-replied",
+		"3. 活动视频.mp4 — 视频 1分35秒 ✓",
+		"贵单位的报送材料已齐全。",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q", want)

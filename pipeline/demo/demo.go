@@ -40,8 +40,20 @@ const (
 )
 
 // CampaignYAML returns the sample campaign's configuration for mailboxes on
-// host:port (plain IMAP, loopback) with the password in passwordFile.
+// host:port (plain IMAP, loopback) with the password in passwordFile;
+// receipts are previewed, not sent.
 func CampaignYAML(host string, port int, passwordFile string) string {
+	return CampaignYAMLWithSMTP(host, port, passwordFile, 0)
+}
+
+// CampaignYAMLWithSMTP is CampaignYAML with receipts sent through a plain
+// SMTP server on host:smtpPort (loopback) when smtpPort is not 0.
+func CampaignYAMLWithSMTP(host string, port int, passwordFile string, smtpPort int) string {
+	receipts, smtp := "{mode: preview, phone: 0356-2035555}", ""
+	if smtpPort != 0 {
+		receipts = "{mode: send, phone: 0356-2035555}"
+		smtp = fmt.Sprintf("\n        smtp: {host: %s, port: %d, tls: none}", host, smtpPort)
+	}
 	return fmt.Sprintf(`
   - id: %[4]s
     title: 2026年晋城市科技活动周和科技工作者日活动
@@ -50,13 +62,14 @@ func CampaignYAML(host string, port int, passwordFile string) string {
     video_limit_seconds: 180
     materials: [report, media]
     delivery: each
+    receipts: %[7]s
     mailboxes:
       - address: %[5]s
         office: 晋城市科学技术局
-        imap: {host: %[1]s, port: %[2]d, tls: none, password_file: %[3]q}
+        imap: {host: %[1]s, port: %[2]d, tls: none, password_file: %[3]q}%[8]s
       - address: %[6]s
         office: 晋城市科学技术协会
-        imap: {host: %[1]s, port: %[2]d, tls: none, password_file: %[3]q}
+        imap: {host: %[1]s, port: %[2]d, tls: none, password_file: %[3]q}%[8]s
     units:
       - {name: 陵川县发展改革和科技局, aliases: [陵川县科技局], senders: [lckjj@163.com]}
       - {name: 阳城县科技和商务局, aliases: [阳城县科技局], senders: [ycxkjj@126.com]}
@@ -70,7 +83,7 @@ func CampaignYAML(host string, port int, passwordFile string) string {
       - {name: 阳城县科学技术协会, aliases: [阳城县科协]}
       - {name: 陵川县科学技术协会, aliases: [陵川县科协]}
       - {name: 晋城市防震减灾中心}
-`, host, port, passwordFile, CampaignID, MailboxBureau, MailboxAssoc)
+`, host, port, passwordFile, CampaignID, MailboxBureau, MailboxAssoc, receipts, smtp)
 }
 
 // Mail is one message of the sample mailbox: its raw bytes, when the

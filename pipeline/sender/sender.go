@@ -193,6 +193,10 @@ func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 			return s.store.FinishJob(ctx, j)
 		}
 	}
+	if s.tr == nil {
+		j.Reason = "this process sends no mail"
+		return s.store.RetryJob(ctx, j, s.opts.Now().Add(s.opts.MaxBackoff))
+	}
 	saves := s.tr.SavesSent(j.MailboxID)
 	if j.Attempts > 1 && saves {
 		// An earlier attempt may have sent it and died before marking it.

@@ -196,9 +196,11 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 		domains[id] = &d
 	}
 	if online && s.transport == nil {
-		if s.transport, err = mailboxTransport(cfg); err != nil {
+		t, err := mailboxTransport(cfg, log)
+		if err != nil {
 			return nil, err
 		}
+		s.transport = t
 	}
 	s.sender = sender.New(s.store, s.transport, sender.Options{Campaigns: domains, Logger: log})
 	s.worker = worker.New(s.store, s.bus, worker.Options{

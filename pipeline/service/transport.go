@@ -2,29 +2,145 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/sender"
+	"github.com/shoubao/shoubao/sinks/mailout"
 )
 
-// mailboxTransport sends from the contact mailboxes' own SMTP servers. It
-// is nil when no campaign sends receipts; a campaign in send mode needs it.
-func mailboxTransport(cfg *config.Config) (sender.Transport, error) {
+// mailboxes sends from the contact mailboxes' own SMTP servers and files
+// the mail in their Sent folders (sinks/mailout).
+type mailboxes struct {
+	boxes map[string]box
+	log   *slog.Logger
+}
+
+type box struct {
+	address  string
+	smtp     mailout.SMTP
+	imap     mailout.IMAP
+	saveSent bool
+}
+
+var _ sender.Transport = (*mailboxes)(nil)
+
+// mailboxTransport resolves how each contact mailbox of a campaign that
+// sends receipts sends mail: its smtp section, else its provider's server
+// (163, 126, QQ…), else the top-level smtp section; the password is the
+// mailbox's own (its IMAP 授权码) unless its smtp section names another.
+func mailboxTransport(cfg *config.Config, log *slog.Logger) (*mailboxes, error) {
+	t := &mailboxes{boxes: map[string]box{}, log: log}
 	for _, c := range cfg.Campaign {
-		if c.Receipts.Mode == config.ReceiptsSend {
-			return nil, fmt.Errorf("campaign %s: receipts.mode send is not available in this build", c.ID)
+		if c.Receipts.Mode != config.ReceiptsSend {
+			continue
+		}
+		for _, mb := range c.Mailboxes {
+			b, err := resolveBox(cfg, mb)
+			if err != nil {
+				return nil, fmt.Errorf("campaign %s sends receipts: mailbox %s: %w", c.ID, mb.Address, err)
+			}
+			t.boxes[config.MailboxID(c.ID, mb.Address)] = b
 		}
 	}
-	return noTransport{}, nil
+	return t, nil
 }
 
-// noTransport refuses to send: no campaign sends mail.
-type noTransport struct{}
-
-func (noTransport) Send(context.Context, string, []string, []byte) error {
-	return fmt.Errorf("no campaign sends mail: %w", sender.ErrPermanent)
+func resolveBox(cfg *config.Config, mb config.Mailbox) (box, error) {
+	imapPW, err := mb.IMAP.Secret.Resolve()
+	if err != nil {
+		return box{}, err
+	}
+	b := box{address: mb.Address, saveSent: mb.SavesSent(), imap: mailout.IMAP{Host: mb.IMAP.Host, Port: mb.IMAP.Port,
+		TLS: mb.IMAP.TLS, User: mb.IMAP.User, Password: imapPW, InsecureSkipVerify: mb.IMAP.InsecureSkipVerify}}
+	s, known := mailout.DefaultSMTP(mb.Address)
+	switch {
+	case mb.SMTP.Host != "":
+		s = mailout.SMTP{Host: mb.SMTP.Host, Port: mb.SMTP.Port, TLS: mb.SMTP.TLS, User: mb.Address}
+	case known:
+	case cfg.SMTP.Host != "":
+		s = mailout.SMTP{Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, TLS: cfg.SMTP.TLS, User: cfg.SMTP.User}
+	default:
+		return box{}, errors.New("no SMTP server: give smtp.host for this mailbox (its provider is not one shoubao knows)")
+	}
+	if mb.SMTP.TLS != "" {
+		s.TLS = mb.SMTP.TLS
+	}
+	if s.TLS == "" {
+		s.TLS = mailout.TLSImplicit
+	}
+	if mb.SMTP.Port != 0 {
+		s.Port = mb.SMTP.Port
+	}
+	if s.Port == 0 {
+		s.Port = map[string]int{mailout.TLSImplicit: 465, mailout.TLSStartTLS: 587}[s.TLS]
+		if s.Port == 0 {
+			s.Port = 25
+		}
+	}
+	if mb.SMTP.User != "" {
+		s.User = mb.SMTP.User
+	}
+	switch {
+	case mb.SMTP.Secret.PasswordEnv != "" || mb.SMTP.Secret.PasswordFile != "":
+		if s.Password, err = mb.SMTP.Secret.Resolve(); err != nil {
+			return box{}, fmt.Errorf("smtp: %w", err)
+		}
+	case mb.SMTP.Host == "" && !known && cfg.SMTP.Host != "":
+		if s.Password, err = cfg.SMTP.Secret.Resolve(); err != nil {
+			return box{}, fmt.Errorf("smtp: %w", err)
+		}
+	default:
+		s.Password = imapPW
+	}
+	s.InsecureSkipVerify = mb.IMAP.InsecureSkipVerify
+	b.smtp = s
+	return b, nil
 }
-func (noTransport) SavesSent(string) bool                                  { return false }
-func (noTransport) SaveSent(context.Context, string, []byte, string) error { return nil }
-func (noTransport) InSent(context.Context, string, string) (bool, error)   { return false, nil }
+
+func (t *mailboxes) get(mailboxID string) (box, error) {
+	b, ok := t.boxes[mailboxID]
+	if !ok {
+		return box{}, fmt.Errorf("mailbox %s sends no mail in this configuration: %w", mailboxID, sender.ErrPermanent)
+	}
+	return b, nil
+}
+
+// Send sends raw from the mailbox; a refusal for good wraps
+// sender.ErrPermanent.
+func (t *mailboxes) Send(ctx context.Context, mailboxID string, to []string, raw []byte) error {
+	b, err := t.get(mailboxID)
+	if err != nil {
+		return err
+	}
+	if err := mailout.Send(ctx, b.smtp, b.address, to, raw); err != nil {
+		if errors.Is(err, mailout.ErrPermanent) {
+			return fmt.Errorf("%w: %w", sender.ErrPermanent, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// SavesSent reports whether the mailbox files what it sends.
+func (t *mailboxes) SavesSent(mailboxID string) bool { return t.boxes[mailboxID].saveSent }
+
+// SaveSent files raw in the mailbox's Sent folder.
+func (t *mailboxes) SaveSent(ctx context.Context, mailboxID string, raw []byte, messageID string) error {
+	b, err := t.get(mailboxID)
+	if err != nil {
+		return err
+	}
+	return mailout.SaveSent(ctx, b.imap, raw, messageID)
+}
+
+// InSent looks for a message in the mailbox's Sent folder.
+func (t *mailboxes) InSent(ctx context.Context, mailboxID, messageID string) (bool, error) {
+	b, err := t.get(mailboxID)
+	if err != nil {
+		return false, err
+	}
+	return mailout.InSent(ctx, b.imap, messageID)
+}
