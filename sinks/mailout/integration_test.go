@@ -64,6 +64,7 @@ func waitFor(t *testing.T, s *imaptest.Server, folder string, log func() string)
 
 func TestPostfixDeliversToDovecot(t *testing.T) {
 	t.Parallel()
+	mtatest.Check(t)
 	dc := imaptest.DovecotWith(t, imaptest.DovecotOptions{LMTP: true})
 	mta := mtatest.Postfix(t, dc.LMTPAddr)
 

@@ -58,28 +58,7 @@ func (m *MTA) Log() string {
 // SHOUBAO_REQUIRE_SERVICES=1, when it fails.
 func Postfix(t testing.TB, lmtpAddr string) *MTA {
 	t.Helper()
-	unavailable := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv(EnvRequire) == "1" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format, args...)
-	}
-	bin, err := exec.LookPath("postfix")
-	if err != nil {
-		for _, p := range []string{"/usr/sbin/postfix", "/sbin/postfix"} {
-			if _, serr := os.Stat(p); serr == nil {
-				bin, err = p, nil
-				break
-			}
-		}
-	}
-	if err != nil {
-		unavailable("postfix not installed (apt-get install postfix, as deploy/test.sh does)")
-	}
-	if os.Geteuid() != 0 {
-		unavailable("postfix's master must be started as root; run the test as root (deploy/test.sh and CI do)")
-	}
+	bin := Check(t)
 	lmtpHost, lmtpPort, err := net.SplitHostPort(lmtpAddr)
 	if err != nil {
 		t.Fatalf("mtatest: LMTP address %q: %v", lmtpAddr, err)
@@ -99,7 +78,7 @@ func Postfix(t testing.TB, lmtpAddr string) *MTA {
 		}
 	}
 	if err := chownTo(data, "postfix"); err != nil {
-		unavailable("postfix user: %v (is the postfix package installed?)", err)
+		t.Fatal(err)
 	}
 	port := freePort(t)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
@@ -129,6 +108,40 @@ func Postfix(t testing.TB, lmtpAddr string) *MTA {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return m
+}
+
+// Check skips the test, or fails it when SHOUBAO_REQUIRE_SERVICES=1,
+// unless Postfix can be started: installed, and the test runs as root. It
+// returns the postfix command. Postfix calls it; a test calls it first to
+// skip before starting what Postfix would relay to.
+func Check(t testing.TB) (postfix string) {
+	t.Helper()
+	unavailable := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv(EnvRequire) == "1" {
+			t.Fatalf(format, args...)
+		}
+		t.Skipf(format, args...)
+	}
+	bin, err := exec.LookPath("postfix")
+	if err != nil {
+		for _, p := range []string{"/usr/sbin/postfix", "/sbin/postfix"} {
+			if _, serr := os.Stat(p); serr == nil {
+				bin, err = p, nil
+				break
+			}
+		}
+	}
+	if err != nil {
+		unavailable("postfix not installed (apt-get install postfix, as deploy/test.sh does)")
+	}
+	if os.Geteuid() != 0 {
+		unavailable("postfix's master must be started as root; run the test as root (deploy/test.sh and CI do)")
+	}
+	if _, err := user.Lookup("postfix"); err != nil {
+		unavailable("no postfix user (is the postfix package installed?): %v", err)
+	}
+	return bin
 }
 
 // mainCF is the instance's main.cf: every recipient is relayed by LMTP,
