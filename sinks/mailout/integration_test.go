@@ -134,19 +134,24 @@ func TestPostfixDeliversToDovecot(t *testing.T) {
 }
 
 // recorder is a TCP proxy to upstream that keeps the lines the client
-// sends.
+// sends and, when refuseSearch is set, answers every SEARCH with NO itself.
 type recorder struct {
-	mu    sync.Mutex
-	lines []string
+	mu           sync.Mutex
+	lines        []string
+	refuseSearch bool
 }
 
 func record(t *testing.T, upstream string) (string, *recorder) {
+	t.Helper()
+	return recordWith(t, upstream, &recorder{})
+}
+
+func recordWith(t *testing.T, upstream string, r *recorder) (string, *recorder) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &recorder{}
 	var wg sync.WaitGroup
 	t.Cleanup(func() { ln.Close(); wg.Wait() })
 	go func() {
@@ -169,9 +174,16 @@ func record(t *testing.T, upstream string) (string, *recorder) {
 				for {
 					n, err := c.Read(buf)
 					if n > 0 {
+						chunk := string(buf[:n])
 						r.mu.Lock()
-						r.lines = append(r.lines, strings.Split(string(buf[:n]), "\r\n")...)
+						r.lines = append(r.lines, strings.Split(chunk, "\r\n")...)
 						r.mu.Unlock()
+						if tag, rest, ok := strings.Cut(chunk, " "); ok && r.refuseSearch && strings.HasPrefix(rest, "UID SEARCH") {
+							// The upstream never sees it; the reply comes
+							// from here (no response is in flight then).
+							_, _ = io.WriteString(c, tag+" NO [CANNOT] HEADER search is not supported\r\n")
+							continue
+						}
 						if _, werr := u.Write(buf[:n]); werr != nil {
 							return
 						}
@@ -244,5 +256,31 @@ func TestSentBehind163Quirks(t *testing.T) {
 	}
 	if n := mem.Count(t, "已发送"); n != 1 {
 		t.Errorf("已发送 holds %d messages", n)
+	}
+}
+
+func TestInSentWithoutHeaderSearch(t *testing.T) {
+	t.Parallel()
+	// A server that refuses the HEADER search: the envelopes are compared.
+	mem := imaptest.Mem(t)
+	addr, rec := recordWith(t, mem.Addr, &recorder{refuseSearch: true})
+	via := *mem
+	via.Addr = addr
+	cfg := imapConfig(&via)
+	for _, id := range []string{"r1@shoubao.test", "r2@shoubao.test", "r1@shoubao.test"} {
+		if err := mailout.SaveSent(ctxT(t), cfg, receipt(id), id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := mem.Count(t, "Sent"); n != 2 {
+		t.Errorf("Sent holds %d messages, want 2", n)
+	}
+	for id, want := range map[string]bool{"r1@shoubao.test": true, "<r2@shoubao.test>": true, "r3@shoubao.test": false} {
+		if found, err := mailout.InSent(ctxT(t), cfg, id); err != nil || found != want {
+			t.Errorf("InSent(%s) = %v, %v; want %v", id, found, err, want)
+		}
+	}
+	if !rec.sent("UID SEARCH") || !rec.sent("FETCH 1:* (ENVELOPE)") {
+		t.Errorf("the search was not refused and replaced: %q", rec.lines)
 	}
 }
