@@ -92,7 +92,9 @@ func Postfix(t testing.TB, lmtpAddr string) *MTA {
 
 	out, err := exec.Command(bin, "-c", conf, "start").CombinedOutput()
 	if err != nil {
-		t.Fatalf("postfix -c %s start: %v\n%s\n%s", conf, err, out, m.Log())
+		// Failures before the log file is open go to syslog only; in a
+		// terminal, postfix prints them too.
+		t.Fatalf("postfix -c %s start: %v\n%s\n%s\n(run `postfix -c DIR start` in a terminal to see what it sent to syslog)", conf, err, out, m.Log())
 	}
 	t.Cleanup(func() { stop(t, bin, conf, queue) })
 	deadline := time.Now().Add(20 * time.Second)
