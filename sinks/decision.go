@@ -10,8 +10,8 @@ import "time"
 type Decision struct {
 	ID         int64
 	CampaignID string
-	// Kind is assign, not_submission, accept_problem, extension or
-	// add_sender.
+	// Kind is assign, not_submission, accept_problem, extension,
+	// add_sender, add_unit, rename_unit, drop_unit or set_contact.
 	Kind string
 	// Message is the key of the message it concerns (its Message-ID, or
 	// sha256:<hex> of its raw bytes).
@@ -22,6 +22,9 @@ type Decision struct {
 	File string
 	// Address is a sender address added to Unit.
 	Address string
+	// NewName is a unit's new name (rename_unit); Contact and Phone its
+	// contact person (add_unit, set_contact).
+	NewName, Contact, Phone string
 	// Until is a unit's new deadline: the first late instant.
 	Until time.Time
 	// By is who decided (a user name), Reason why, At when.

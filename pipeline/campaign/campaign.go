@@ -58,6 +58,8 @@ type Unit struct {
 	Aliases []string
 	// Senders are addresses the unit is known to send from, lower-case.
 	Senders []string
+	// Contact and Phone are the unit's contact person and phone number.
+	Contact, Phone string
 }
 
 // Delivery modes.

@@ -303,6 +303,10 @@ type Unit struct {
 	Aliases []string `yaml:"aliases"`
 	// Senders are addresses the unit is known to send from.
 	Senders []string `yaml:"senders"`
+	// Contact and Phone are the unit's contact person and phone (shown to
+	// officers; a unit without a known address is reminded by phone).
+	Contact string `yaml:"contact"`
+	Phone   string `yaml:"phone"`
 }
 
 // Load reads, decodes, fills defaults, applies environment overrides and
@@ -505,7 +509,7 @@ func (c *Campaign) Domain() campaign.Campaign {
 		d.Mailboxes = append(d.Mailboxes, campaign.Mailbox{ID: MailboxID(c.ID, mb.Address), Address: mb.Address, Office: mb.Office})
 	}
 	for _, u := range c.Units {
-		du := campaign.Unit{Name: u.Name, Aliases: u.Aliases}
+		du := campaign.Unit{Name: u.Name, Aliases: u.Aliases, Contact: u.Contact, Phone: u.Phone}
 		for _, s := range u.Senders {
 			du.Senders = append(du.Senders, strings.ToLower(strings.TrimSpace(s)))
 		}

@@ -77,7 +77,8 @@ func Decisions(stored []sinks.Decision) []rules.Decision {
 	out := make([]rules.Decision, 0, len(stored))
 	for _, d := range stored {
 		out = append(out, rules.Decision{ID: d.ID, Kind: d.Kind, Message: d.Message, Unit: d.Unit, Code: d.Code,
-			File: d.File, Address: d.Address, Until: d.Until, By: d.By, Reason: d.Reason, At: d.At})
+			File: d.File, Address: d.Address, Until: d.Until, NewName: d.NewName, Contact: d.Contact, Phone: d.Phone,
+			By: d.By, Reason: d.Reason, At: d.At})
 	}
 	return out
 }

@@ -226,10 +226,15 @@ type Decision struct {
 	// Address is the sender address added to a unit (add_sender).
 	Address string `json:"address,omitempty"`
 	// Until is the unit's new deadline, the first late instant (extension).
-	Until  time.Time `json:"until,omitzero"`
-	By     string    `json:"by"`
-	Reason string    `json:"reason,omitempty"`
-	At     time.Time `json:"at"`
+	Until time.Time `json:"until,omitzero"`
+	// NewName is a unit's new name (rename_unit); Contact and Phone its
+	// contact person (add_unit, set_contact).
+	NewName string    `json:"new_name,omitempty"`
+	Contact string    `json:"contact,omitempty"`
+	Phone   string    `json:"phone,omitempty"`
+	By      string    `json:"by"`
+	Reason  string    `json:"reason,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // Kinds of decision.

@@ -103,6 +103,12 @@ type UnitState struct {
 	MissingMailboxes []string       `json:"missing_mailboxes,omitempty"`
 	Problems         []Problem      `json:"problems"`
 	Messages         []MessageState `json:"messages"`
+	// Contact and Phone are the unit's contact person and phone.
+	Contact string `json:"contact,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	// Addresses are where the unit can be written to: the roster's and
+	// the officers' sender addresses, then those learned from its mail.
+	Addresses []string `json:"addresses"`
 }
 
 // Material states.
@@ -179,6 +185,11 @@ func Judge(c *campaign.Campaign, msgs []Message, ds []Decision, now time.Time) *
 	for _, mb := range c.Mailboxes {
 		st.Campaign.Mailboxes = append(st.Campaign.Mailboxes, mb.Address)
 	}
+	// The roster as the officers' decisions made it.
+	roster := *c
+	roster.Units = Roster(c, ds)
+	c = &roster
+	ds = canonical(c.Units, ds)
 	dec := indexDecisions(ds)
 	m := newMatcher(c, ds)
 	byUnit := map[string][]int{}
@@ -201,6 +212,13 @@ func Judge(c *campaign.Campaign, msgs []Message, ds []Decision, now time.Time) *
 	}
 	for _, u := range c.Units {
 		us := judgeUnit(c, u.Name, msgs, judged, byUnit[u.Name], dec)
+		us.Contact, us.Phone = u.Contact, u.Phone
+		us.Addresses = append([]string{}, u.Senders...)
+		for _, a := range m.learnedOf(u.Name) {
+			if !slices.Contains(us.Addresses, a) {
+				us.Addresses = append(us.Addresses, a)
+			}
+		}
 		st.Units = append(st.Units, us)
 	}
 	inRoster := map[string]bool{}

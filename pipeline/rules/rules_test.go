@@ -277,3 +277,43 @@ func TestJudge(t *testing.T) {
 		})
 	}
 }
+
+// TestRosterDecisions: officers add, rename and drop units and set their
+// contacts without touching the configuration; the next judgment uses the
+// roster so made.
+func TestRosterDecisions(t *testing.T) {
+	t.Parallel()
+	c := testCampaign()
+	at := func(h int) time.Time { return day(1, h) }
+	ds := []rules.Decision{
+		{Kind: rules.DecideRenameUnit, Unit: "高平市科技局", NewName: "高平市发展改革和科技局（新）", At: at(1)},
+		{Kind: rules.DecideAddUnit, Unit: "晋城市图书馆", Contact: "李馆员", Phone: "0356-1234567", At: at(2)},
+		{Kind: rules.DecideDropUnit, Unit: "泽州县科学技术协会", At: at(3)},
+		{Kind: rules.DecideSetContact, Unit: "陵川县科技局", Contact: "王科长", Phone: "0356-7654321", At: at(4)},
+		{Kind: rules.DecideAddSender, Unit: "晋城市图书馆", Address: "JCTSG@163.com", At: at(5)},
+		// Made with the unit's old name, before the rename was known.
+		{Kind: rules.DecideExtension, Unit: "高平市发展改革和科技局", Until: day(12, 0), At: at(6)},
+	}
+	rows := append(both("a@x", "someone@qq.com", "高平市发展改革和科技局材料", day(10, 9), report, photo),
+		both("b@x", "jctsg@163.com", "材料", day(3, 9), report, photo)...)
+	st := rules.Judge(c, rules.FromStored(rows), ds, day(20, 0))
+	var names []string
+	for _, u := range st.Units {
+		names = append(names, u.Name)
+	}
+	want := []string{"陵川县发展改革和科技局", "高平市发展改革和科技局（新）", "泽州县发展和改革和科技局", "晋城市图书馆"}
+	if !slices.Equal(names, want) {
+		t.Fatalf("roster %v, want %v", names, want)
+	}
+	gp := unit(t, st, "高平市发展改革和科技局（新）")
+	if gp.Status != rules.CompleteOnTime || !gp.Extended {
+		t.Errorf("renamed unit: the old name still identifies its mail and its extension applies: %+v", gp)
+	}
+	lib := unit(t, st, "晋城市图书馆")
+	if lib.Status != rules.CompleteOnTime || lib.Contact != "李馆员" || !slices.Equal(lib.Addresses, []string{"jctsg@163.com"}) {
+		t.Errorf("added unit: %+v", lib)
+	}
+	if lc := unit(t, st, "陵川县发展改革和科技局"); lc.Contact != "王科长" || lc.Phone != "0356-7654321" {
+		t.Errorf("contact not set: %+v", lc)
+	}
+}

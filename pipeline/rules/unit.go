@@ -241,6 +241,18 @@ func (m *matcher) learn(msg *Message, a Attribution) {
 	}
 }
 
+// learnedOf returns the addresses learned for unit, sorted.
+func (m *matcher) learnedOf(unit string) []string {
+	var out []string
+	for a, u := range m.learned {
+		if u == unit {
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Normalize folds width (full-width letters and digits to half-width),
 // drops spaces and punctuation, and lower-cases, so that names compare the
 // way people read them.

@@ -9,10 +9,12 @@ import (
 
 var (
 	qAddDecision = qInsert(`
-		INSERT INTO decisions (campaign_id, kind, message_key, unit, code, file, address, until, decided_by, reason, decided_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+		INSERT INTO decisions (campaign_id, kind, message_key, unit, code, file, address, until, decided_by, reason, decided_at,
+			new_name, contact, phone)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
 	qDecisions = q(`
-		SELECT id, campaign_id, kind, message_key, unit, code, file, address, until, decided_by, reason, decided_at
+		SELECT id, campaign_id, kind, message_key, unit, code, file, address, until, decided_by, reason, decided_at,
+			new_name, contact, phone
 		FROM decisions WHERE campaign_id = ? ORDER BY id`)
 )
 
@@ -24,7 +26,7 @@ func (s *Store) AddDecision(ctx context.Context, d sinks.Decision) (int64, error
 		at = s.stamp()
 	}
 	id, _, err := s.insert(ctx, qAddDecision, d.CampaignID, d.Kind, d.Message, d.Unit, d.Code, d.File, d.Address,
-		s.d.time(d.Until), d.By, d.Reason, s.d.time(at))
+		s.d.time(d.Until), d.By, d.Reason, s.d.time(at), d.NewName, d.Contact, d.Phone)
 	return id, fail("add decision", err)
 }
 
@@ -33,7 +35,7 @@ func (s *Store) Decisions(ctx context.Context, campaignID string) ([]sinks.Decis
 	rows, err := s.query(ctx, qDecisions, campaignID)
 	out, err := collect(rows, err, func(r *sql.Rows, d *sinks.Decision) error {
 		return r.Scan(&d.ID, &d.CampaignID, &d.Kind, &d.Message, &d.Unit, &d.Code, &d.File, &d.Address,
-			(*timeCol)(&d.Until), &d.By, &d.Reason, (*timeCol)(&d.At))
+			(*timeCol)(&d.Until), &d.By, &d.Reason, (*timeCol)(&d.At), &d.NewName, &d.Contact, &d.Phone)
 	})
 	return out, fail("list decisions", err)
 }

@@ -394,6 +394,7 @@ func testDecisions(t *testing.T, s Store) {
 		{CampaignID: "c1", Kind: "assign", Message: "a@163.com", Unit: "泽州县科技局", By: "王科长", Reason: "电话确认", At: at},
 		{CampaignID: "c1", Kind: "extension", Unit: "泽州县科技局", Until: until, By: "王科长"},
 		{CampaignID: "c2", Kind: "not_submission", Message: "b@163.com", By: "李"},
+		{CampaignID: "c2", Kind: "rename_unit", Unit: "高平市科技局", NewName: "高平市发展改革和科技局", Contact: "张三", Phone: "0356-5220000", By: "李"},
 	}
 	for i, d := range in {
 		id, err := s.AddDecision(ctx, d)
@@ -416,7 +417,8 @@ func testDecisions(t *testing.T, s Store) {
 	if d := got[1]; !d.Until.Equal(until) || d.At.IsZero() {
 		t.Errorf("extension round-trip: until %v at %v (a zero At is stamped by the store)", d.Until, d.At)
 	}
-	if other, _ := s.Decisions(ctx, "c2"); len(other) != 1 || other[0].Kind != "not_submission" {
+	if other, _ := s.Decisions(ctx, "c2"); len(other) != 2 || other[0].Kind != "not_submission" ||
+		other[1].NewName != "高平市发展改革和科技局" || other[1].Contact != "张三" || other[1].Phone != "0356-5220000" {
 		t.Errorf("Decisions(c2) = %+v", other)
 	}
 }
