@@ -240,6 +240,9 @@ type MailboxSMTP struct {
 	TLS    string `yaml:"tls"`
 	User   string `yaml:"user"`
 	Secret Secret `yaml:",inline"`
+	// NoLogin sends without logging in: only for a relay on loopback that
+	// takes mail from this host (a local Postfix, a test server).
+	NoLogin bool `yaml:"no_login"`
 }
 
 // SavesSent reports whether receipts are filed in the Sent folder.

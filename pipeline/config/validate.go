@@ -198,6 +198,9 @@ func (cp *Campaign) validate(ps *problems, at string, seenCampaign map[string]in
 				ps.add(mat+".smtp.port", "must be a TCP port")
 			}
 		}
+		if mb.SMTP.NoLogin && !isLoopback(mb.SMTP.Host) {
+			ps.add(mat+".smtp.no_login", "allowed only for a relay on loopback (smtp.host 127.0.0.1 or localhost)")
+		}
 		if mb.SMTP.Secret.PasswordEnv != "" || mb.SMTP.Secret.PasswordFile != "" || mb.SMTP.Secret.Password != "" {
 			checkSecret(ps, mat+".smtp", mb.SMTP.Secret, false)
 		}

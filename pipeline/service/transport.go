@@ -27,6 +27,12 @@ type box struct {
 
 var _ sender.Transport = (*mailboxes)(nil)
 
+// MailboxTransport is the transport `run` uses: each contact mailbox's own
+// SMTP server and Sent folder. Benchmarks wrap it (WithTransport).
+func MailboxTransport(cfg *config.Config, log *slog.Logger) (sender.Transport, error) {
+	return mailboxTransport(cfg, log)
+}
+
 // mailboxTransport resolves how each contact mailbox of a campaign that
 // sends receipts sends mail: its smtp section, else its provider's server
 // (163, 126, QQ…), else the top-level smtp section; the password is the
@@ -94,6 +100,9 @@ func resolveBox(cfg *config.Config, mb config.Mailbox) (box, error) {
 		}
 	default:
 		s.Password = imapPW
+	}
+	if mb.SMTP.NoLogin {
+		s.User, s.Password = "", ""
 	}
 	s.InsecureSkipVerify = mb.IMAP.InsecureSkipVerify
 	b.smtp = s
