@@ -53,6 +53,7 @@ type Config struct {
 	SMTP     SMTP       `yaml:"smtp"`
 	Poll     Poll       `yaml:"poll"`
 	Worker   Worker     `yaml:"worker"`
+	HTTP     HTTP       `yaml:"http"`
 	Campaign []Campaign `yaml:"campaigns"`
 
 	// decodeProblems are the file's type errors, reported with the
@@ -453,6 +454,7 @@ func (c *Config) applyDefaults() {
 	if c.Worker.MaxMessageSize == 0 {
 		c.Worker.MaxMessageSize = 2 << 30
 	}
+	c.HTTP.applyDefaults()
 	for i := range c.Campaign {
 		cp := &c.Campaign[i]
 		if cp.Delivery == "" {

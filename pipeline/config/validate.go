@@ -107,6 +107,7 @@ func (c *Config) validate(secrets bool) error {
 	if c.Worker.MaxDeliver < 1 {
 		ps.add("worker.max_deliver", "must be at least 1")
 	}
+	c.HTTP.validate(&ps)
 
 	if len(c.Campaign) == 0 {
 		ps.add("campaigns", "no campaign: list at least one under campaigns: (shoubao campaign import NOTICE drafts it from the notice); without one there is nothing to poll")
