@@ -30,6 +30,34 @@ type Campaign struct {
 	Units []Unit
 	// Receipts says whether senders get an automatic receipt.
 	Receipts Receipts
+	// Officers get the daily digest.
+	Officers  []string
+	Digest    Digest
+	Reminders Reminders
+}
+
+// Digest is the officers' daily digest (每日汇总).
+type Digest struct {
+	// Mode is "off", "preview" or "send".
+	Mode string
+	// At is the time of day (since midnight, Beijing time).
+	At time.Duration
+	// Start is the first day a digest goes out.
+	Start time.Time
+	// DaysAfterDeadline: digests go on this many days after the deadline.
+	DaysAfterDeadline int
+}
+
+// Reminders are the 催报 mails to units not yet complete.
+type Reminders struct {
+	// Mode is "off", "preview" or "send".
+	Mode string
+	// DaysBefore are the days before the deadline a reminder goes out.
+	DaysBefore []int
+	// At is the time of day (since midnight, Beijing time).
+	At time.Duration
+	// AfterDeadline also reminds the day after the deadline.
+	AfterDeadline bool
 }
 
 // Receipts is how a campaign answers the people who send.

@@ -168,6 +168,39 @@ type Campaign struct {
 	Units []Unit `yaml:"units"`
 	// Receipts says whether and how senders get an automatic receipt.
 	Receipts Receipts `yaml:"receipts"`
+	// Officers are the addresses that get the daily digest.
+	Officers []string `yaml:"officers"`
+	// Digest is the officers' daily digest (每日汇总).
+	Digest Digest `yaml:"digest"`
+	// Reminders are the 催报 mails to units not yet complete.
+	Reminders Reminders `yaml:"reminders"`
+}
+
+// Digest configures a campaign's daily digest to its officers.
+type Digest struct {
+	// Mode is off, preview (default: composed and kept, not sent) or send.
+	Mode string `yaml:"mode"`
+	// At is the time of day, Beijing time. Default "08:30".
+	At string `yaml:"at"`
+	// Start is the first day a digest goes out. Default: 30 days before
+	// the deadline.
+	Start string `yaml:"start"`
+	// DaysAfterDeadline is how many days after the deadline digests go on.
+	// Default 3. One more goes out right after the deadline.
+	DaysAfterDeadline int `yaml:"days_after_deadline"`
+}
+
+// Reminders configures a campaign's 催报 to units not yet complete.
+type Reminders struct {
+	// Mode is off, preview (default) or send.
+	Mode string `yaml:"mode"`
+	// DaysBefore are the days before the deadline a reminder goes out.
+	// Default [3, 1].
+	DaysBefore []int `yaml:"days_before"`
+	// At is the time of day, Beijing time. Default "09:00".
+	At string `yaml:"at"`
+	// AfterDeadline also reminds the day after the deadline.
+	AfterDeadline bool `yaml:"after_deadline"`
 }
 
 // Receipt modes.
@@ -466,6 +499,24 @@ func (c *Config) applyDefaults() {
 		if cp.Receipts.PerRecipientPerHour == 0 {
 			cp.Receipts.PerRecipientPerHour = 5
 		}
+		if cp.Digest.Mode == "" {
+			cp.Digest.Mode = ReceiptsPreview
+		}
+		if cp.Digest.At == "" {
+			cp.Digest.At = "08:30"
+		}
+		if cp.Digest.DaysAfterDeadline == 0 {
+			cp.Digest.DaysAfterDeadline = 3
+		}
+		if cp.Reminders.Mode == "" {
+			cp.Reminders.Mode = ReceiptsPreview
+		}
+		if cp.Reminders.DaysBefore == nil {
+			cp.Reminders.DaysBefore = []int{3, 1}
+		}
+		if cp.Reminders.At == "" {
+			cp.Reminders.At = "09:00"
+		}
 		for j := range cp.Mailboxes {
 			m := &cp.Mailboxes[j].IMAP
 			if m.TLS == "" {
@@ -509,7 +560,16 @@ func (c *Campaign) Domain() campaign.Campaign {
 	d := campaign.Campaign{ID: c.ID, Title: c.Title, NoticeNumber: c.NoticeNumber, Deadline: c.Deadline.End,
 		VideoLimit: time.Duration(c.VideoLimitSeconds) * time.Second, Materials: c.Materials, Delivery: c.Delivery,
 		Receipts: campaign.Receipts{Mode: c.Receipts.Mode, Office: c.Receipts.Office, Phone: c.Receipts.Phone,
-			PerRecipientPerHour: c.Receipts.PerRecipientPerHour}}
+			PerRecipientPerHour: c.Receipts.PerRecipientPerHour},
+		Officers: c.Officers,
+		Digest:   campaign.Digest{Mode: c.Digest.Mode, At: clockOf(c.Digest.At), DaysAfterDeadline: c.Digest.DaysAfterDeadline},
+		Reminders: campaign.Reminders{Mode: c.Reminders.Mode, DaysBefore: c.Reminders.DaysBefore, At: clockOf(c.Reminders.At),
+			AfterDeadline: c.Reminders.AfterDeadline}}
+	if t, err := time.ParseInLocation("2006-01-02", c.Digest.Start, ChinaTime()); err == nil {
+		d.Digest.Start = t
+	} else if !c.Deadline.End.IsZero() {
+		d.Digest.Start = c.Deadline.End.AddDate(0, 0, -31)
+	}
 	for _, mb := range c.Mailboxes {
 		d.Mailboxes = append(d.Mailboxes, campaign.Mailbox{ID: MailboxID(c.ID, mb.Address), Address: mb.Address, Office: mb.Office})
 	}
@@ -521,4 +581,14 @@ func (c *Campaign) Domain() campaign.Campaign {
 		d.Units = append(d.Units, du)
 	}
 	return d
+}
+
+// clockOf reads "08:30" as a duration since midnight (0 when unreadable;
+// validation reports it).
+func clockOf(s string) time.Duration {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
 }

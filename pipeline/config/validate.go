@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Problem is one thing wrong with a configuration, at a key path such as
@@ -155,6 +156,34 @@ func (cp *Campaign) validate(ps *problems, at string, seenCampaign map[string]in
 	case ReceiptsOff, ReceiptsPreview, ReceiptsSend:
 	default:
 		ps.add(at+".receipts.mode", "must be off, preview or send, not %q", cp.Receipts.Mode)
+	}
+	for _, x := range []struct{ key, mode, at string }{{"digest", cp.Digest.Mode, cp.Digest.At}, {"reminders", cp.Reminders.Mode, cp.Reminders.At}} {
+		switch x.mode {
+		case ReceiptsOff, ReceiptsPreview, ReceiptsSend:
+		default:
+			ps.add(at+"."+x.key+".mode", "must be off, preview or send, not %q", x.mode)
+		}
+		if _, err := time.Parse("15:04", x.at); err != nil {
+			ps.add(at+"."+x.key+".at", "must be a time of day such as 08:30, not %q", x.at)
+		}
+	}
+	if cp.Digest.Start != "" {
+		if _, err := time.Parse("2006-01-02", cp.Digest.Start); err != nil {
+			ps.add(at+".digest.start", "must be a date such as 2026-05-20, not %q", cp.Digest.Start)
+		}
+	}
+	if cp.Digest.Mode == ReceiptsSend && len(cp.Officers) == 0 {
+		ps.add(at+".officers", "required when digest.mode is send: the addresses that get the daily digest")
+	}
+	for k, o := range cp.Officers {
+		if _, err := mail.ParseAddress(o); err != nil {
+			ps.add(fmt.Sprintf("%s.officers[%d]", at, k), "must be an email address, not %q", o)
+		}
+	}
+	for k, d := range cp.Reminders.DaysBefore {
+		if d < 0 || d > 60 {
+			ps.add(fmt.Sprintf("%s.reminders.days_before[%d]", at, k), "must be between 0 and 60 days")
+		}
 	}
 	if cp.Receipts.PerRecipientPerHour < 0 {
 		ps.add(at+".receipts.per_recipient_per_hour", "must not be negative")

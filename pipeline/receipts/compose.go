@@ -1,7 +1,6 @@
 package receipts
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-message/mail"
-
 	"github.com/shoubao/shoubao/pipeline/campaign"
+	"github.com/shoubao/shoubao/pipeline/outmail"
 	"github.com/shoubao/shoubao/pipeline/rules"
 )
 
@@ -53,7 +51,7 @@ func Compose(c *campaign.Campaign, st *rules.State, key string, mb campaign.Mail
 	if office == "" {
 		office = mb.Office
 	}
-	r := &Receipt{Subject: "自动回执：" + clean(msg.Subject), MessageID: MessageID(c.ID, key, mb.Address), From: mb.Address, To: recipient}
+	r := &Receipt{Subject: "自动回执：" + outmail.Clean(msg.Subject), MessageID: MessageID(c.ID, key, mb.Address), From: mb.Address, To: recipient}
 	var t, h strings.Builder
 	line := func(s string) {
 		t.WriteString(s + "\n")
@@ -64,7 +62,7 @@ func Compose(c *campaign.Campaign, st *rules.State, key string, mb campaign.Mail
 	} else {
 		line("您好：")
 	}
-	line(fmt.Sprintf("您于 %s（北京时间，以邮件服务器收到的时间为准）发送的邮件《%s》已收到。", clock(msg.Arrival), clean(msg.Subject)))
+	line(fmt.Sprintf("您于 %s（北京时间，以邮件服务器收到的时间为准）发送的邮件《%s》已收到。", clock(msg.Arrival), outmail.Clean(msg.Subject)))
 	if unit != nil {
 		line("报送单位：" + unit.Name)
 	} else {
@@ -110,57 +108,17 @@ func Compose(c *campaign.Campaign, st *rules.State, key string, mb campaign.Mail
 		line(sig)
 	}
 	r.Text = t.String()
-	raw, err := r.write(office, msg.Key, h.String(), now)
+	out := outmail.Mail{FromName: office, From: r.From, To: []string{r.To}, Subject: r.Subject, MessageID: r.MessageID,
+		Text: r.Text, HTML: h.String()}
+	if !strings.HasPrefix(msg.Key, "sha256:") {
+		out.InReplyTo = msg.Key
+	}
+	raw, err := out.Bytes(now)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("compose receipt: %w", err)
 	}
 	r.Raw = raw
 	return r, nil
-}
-
-// write builds the MIME message: plain text and HTML alternatives, the
-// headers that mark it as automatic, and the thread it answers.
-func (r *Receipt) write(office, key, htmlBody string, now time.Time) ([]byte, error) {
-	var hdr mail.Header
-	hdr.SetDate(now)
-	hdr.SetAddressList("From", []*mail.Address{{Name: clean(office), Address: r.From}})
-	hdr.SetAddressList("To", []*mail.Address{{Address: r.To}})
-	hdr.SetSubject(r.Subject)
-	hdr.SetMessageID(r.MessageID)
-	if !strings.HasPrefix(key, "sha256:") {
-		hdr.Set("In-Reply-To", "<"+clean(key)+">")
-		hdr.Set("References", "<"+clean(key)+">")
-	}
-	hdr.Set("Auto-Submitted", "auto-replied")
-	hdr.Set("X-Auto-Response-Suppress", "All")
-	hdr.Set("X-Shoubao-Receipt", "1")
-	var buf bytes.Buffer
-	w, err := mail.CreateInlineWriter(&buf, hdr)
-	if err != nil {
-		return nil, fmt.Errorf("compose receipt: %w", err)
-	}
-	for _, p := range []struct{ ctype, body string }{
-		{"text/plain; charset=utf-8", r.Text},
-		{"text/html; charset=utf-8", "<html><body>\n" + htmlBody + "</body></html>\n"},
-	} {
-		var ph mail.InlineHeader
-		ph.Set("Content-Type", p.ctype)
-		ph.Set("Content-Transfer-Encoding", "base64")
-		pw, err := w.CreatePart(ph)
-		if err != nil {
-			return nil, fmt.Errorf("compose receipt: %w", err)
-		}
-		if _, err := pw.Write([]byte(p.body)); err != nil {
-			return nil, fmt.Errorf("compose receipt: %w", err)
-		}
-		if err := pw.Close(); err != nil {
-			return nil, fmt.Errorf("compose receipt: %w", err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("compose receipt: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // find returns the message with key and the state of its unit (nil when
@@ -230,15 +188,15 @@ func fileLines(c *campaign.Campaign, m *rules.MessageState) []string {
 		default:
 			what = "其他文件，不计入报送材料"
 		}
-		out = append(out, clean(f.Name)+" — "+what)
+		out = append(out, outmail.Clean(f.Name)+" — "+what)
 	}
 	for _, l := range m.Links {
-		s := "超大附件链接：" + clean(l.Name)
+		s := "超大附件链接：" + outmail.Clean(l.Name)
 		if l.Name == "" {
 			s = "超大附件（网盘）链接"
 		}
 		if l.Expires != "" {
-			s += "，到期时间 " + clean(l.Expires)
+			s += "，到期时间 " + outmail.Clean(l.Expires)
 		}
 		out = append(out, s+" ⚠ 请确保在到期前文件可以下载")
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/shoubao/shoubao/pipeline/campaign"
+	"github.com/shoubao/shoubao/pipeline/outmail"
 	"github.com/shoubao/shoubao/pipeline/rules"
 	"github.com/shoubao/shoubao/sinks"
 )
@@ -60,7 +61,7 @@ func Decide(c *campaign.Campaign, stored *sinks.Message) (job sinks.Job, ok bool
 // is an address.
 func Recipient(m *rules.Message) string {
 	for _, a := range []string{m.ReplyTo, m.FromAddress} {
-		if p, err := mail.ParseAddress(clean(a)); err == nil {
+		if p, err := mail.ParseAddress(outmail.Clean(a)); err == nil {
 			return strings.ToLower(p.Address)
 		}
 	}
@@ -84,15 +85,4 @@ func fromMailbox(c *campaign.Campaign, m *rules.Message, found string) string {
 		}
 	}
 	return found
-}
-
-// clean removes CR, LF and other control characters, so that a decoded
-// header value can never add a header line.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
-			return -1
-		}
-		return r
-	}, s)
 }

@@ -62,6 +62,22 @@ func Robot(m *rules.Message, contactMailboxes []string) string {
 	if addr == "" {
 		return "no sender address"
 	}
+	if r := RobotAddress(addr); r != "" {
+		return r
+	}
+	for _, c := range contactMailboxes {
+		if strings.EqualFold(c, addr) {
+			return "sent by a contact mailbox"
+		}
+	}
+	return ""
+}
+
+// RobotAddress names the rule by which an address is a machine's
+// (mailer-daemon, postmaster, noreply, owner-*, *-request, bounce*), or
+// returns "".
+func RobotAddress(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
 	local := addr
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
 		local = addr[:i]
@@ -71,11 +87,6 @@ func Robot(m *rules.Message, contactMailboxes []string) string {
 		local == "do-not-reply", local == "donotreply", local == "do_not_reply",
 		strings.HasPrefix(local, "owner-"), strings.HasSuffix(local, "-request"), strings.HasPrefix(local, "bounce"):
 		return "sender " + addr
-	}
-	for _, c := range contactMailboxes {
-		if strings.EqualFold(c, addr) {
-			return "sent by a contact mailbox"
-		}
 	}
 	return ""
 }
