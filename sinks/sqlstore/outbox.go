@@ -38,6 +38,11 @@ var (
 )
 
 func (s *Store) insertJob(ctx context.Context, tx handle, j sinks.Job) error {
+	_, err := s.insertJobResult(ctx, tx, j)
+	return err
+}
+
+func (s *Store) insertJobResult(ctx context.Context, tx handle, j sinks.Job) (sql.Result, error) {
 	now := s.stamp()
 	next := j.NextAt
 	if next.IsZero() {
@@ -47,9 +52,8 @@ func (s *Store) insertJob(ctx context.Context, tx handle, j sinks.Job) error {
 	if j.State != sinks.JobPending {
 		done = s.d.time(now)
 	}
-	_, err := tx.exec(ctx, qInsertJob, j.CampaignID, j.Kind, j.Key, j.MailboxID, j.Recipient, j.State, j.Reason,
+	return tx.exec(ctx, qInsertJob, j.CampaignID, j.Kind, j.Key, j.MailboxID, j.Recipient, j.State, j.Reason,
 		s.d.time(next), s.d.time(now), done)
-	return err
 }
 
 func scanJob(r *sql.Rows, j *sinks.Job) error {
@@ -101,4 +105,24 @@ func (s *Store) UnfinishedJobs(ctx context.Context) (int, error) {
 	var n int
 	err := s.queryRow(ctx, qUnfinishedJobs).Scan(&n)
 	return n, fail("count unfinished jobs", err)
+}
+
+// AddJobs inserts jobs decided outside a message's transaction (digests,
+// reminders) in one transaction; a job whose (campaign, kind, key) exists
+// already is left as it is. It returns how many were new.
+func (s *Store) AddJobs(ctx context.Context, jobs []sinks.Job) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(tx handle) error {
+		for _, j := range jobs {
+			res, err := s.insertJobResult(ctx, tx, j)
+			if err != nil {
+				return err
+			}
+			if k, err := res.RowsAffected(); err == nil {
+				n += int(k)
+			}
+		}
+		return nil
+	})
+	return n, fail("add jobs", err)
 }

@@ -39,6 +39,7 @@ type Store interface {
 	Jobs(ctx context.Context, campaignID string) ([]sinks.Job, error)
 	SentTo(ctx context.Context, recipient string, since time.Time) (int, error)
 	UnfinishedJobs(ctx context.Context) (int, error)
+	AddJobs(ctx context.Context, jobs []sinks.Job) (int, error)
 }
 
 // Run runs the suite. newStore returns a fresh, empty store for one subtest
@@ -559,6 +560,13 @@ func testOutbox(t *testing.T, s Store) {
 	}
 	if n, _ := s.UnfinishedJobs(ctx); n != 0 {
 		t.Errorf("UnfinishedJobs = %d, want 0", n)
+	}
+	// Jobs decided outside a message (a digest): once per key.
+	digest := sinks.Job{CampaignID: "c1", Kind: "digest", Key: "daily/2026-06-05", MailboxID: "c1/a@x.cn", State: sinks.JobPending}
+	for i, want := range []int{1, 0} {
+		if n, err := s.AddJobs(ctx, []sinks.Job{digest}); err != nil || n != want {
+			t.Errorf("AddJobs #%d = %d, %v; want %d", i+1, n, err, want)
+		}
 	}
 }
 
