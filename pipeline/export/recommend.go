@@ -1,0 +1,178 @@
+package export
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// The recommendation list's template columns: the 2026 notice's and the
+// 2024 notice's.
+var (
+	Layout2026 = []string{"序号", "活动名称", "活动内容简介", "举办时间", "举办地点", "承办单位", "依托基地", "推荐单位", "联系人", "联系电话"}
+	Layout2024 = []string{"序号", "推荐活动", "举办单位", "推荐单位"}
+)
+
+// SheetRecommend is the 推荐活动汇总表's sheet.
+const SheetRecommend = "推荐活动"
+
+// Columns the export adds after the template's.
+const (
+	ColSourceUnit = "来源单位"
+	ColSourceFile = "来源文件"
+)
+
+// across names the same column in the other layout.
+var across = map[string]string{"推荐活动": "活动名称", "活动名称": "推荐活动", "举办单位": "承办单位", "承办单位": "举办单位"}
+
+// widths of the known columns, in characters.
+var widths = map[string]float64{
+	"序号": 6, "活动名称": 24, "推荐活动": 36, "活动内容简介": 56, "举办时间": 14, "举办地点": 20, "承办单位": 22,
+	"举办单位": 28, "依托基地": 22, "推荐单位": 20, "联系人": 10, "联系电话": 16, ColSourceUnit: 18, ColSourceFile: 24,
+}
+
+// RecommendLayout returns the columns of the merged list: the template
+// layout the most rows were written in (2026 on a tie or without rows),
+// then the other columns the lists have, in order of first appearance.
+func RecommendLayout(c *Campaign) []string {
+	n2026, n2024 := 0, 0
+	for _, u := range c.Units {
+		if u.List == nil {
+			continue
+		}
+		if is2024(u.List.List.Columns) {
+			n2024 += len(u.List.List.Rows)
+		} else {
+			n2026 += len(u.List.List.Rows)
+		}
+	}
+	cols := slices.Clone(Layout2026)
+	if n2024 > n2026 {
+		cols = slices.Clone(Layout2024)
+	}
+	for _, u := range c.Units {
+		if u.List == nil {
+			continue
+		}
+		for _, col := range u.List.List.Columns {
+			if slices.Contains(cols, col) || slices.Contains(cols, across[col]) && !slices.Contains(u.List.List.Columns, across[col]) {
+				continue
+			}
+			if col == ColSourceUnit || col == ColSourceFile {
+				continue
+			}
+			cols = append(cols, col)
+		}
+	}
+	return cols
+}
+
+// is2024 reports whether a list's columns are more the 2024 template's
+// than the 2026 one's.
+func is2024(cols []string) bool {
+	n26, n24 := 0, 0
+	for _, c := range cols {
+		if slices.Contains(Layout2026, c) && !slices.Contains(Layout2024, c) {
+			n26++
+		}
+		if slices.Contains(Layout2024, c) && !slices.Contains(Layout2026, c) {
+			n24++
+		}
+	}
+	return n24 > n26
+}
+
+// isPhone reports whether a column holds phone numbers (kept as text).
+func isPhone(col string) bool {
+	return strings.Contains(col, "电话") || strings.Contains(col, "手机") || strings.Contains(col, "联系方式")
+}
+
+// WriteRecommend writes the 推荐活动汇总表: every unit's rows, in roster
+// order, under the layout RecommendLayout chooses, 序号 renumbered, with the
+// unit and file each row came from. Phone numbers are text (leading zeros
+// kept), long text wraps, and the sheet prints on A4 landscape with the
+// header row on every page. Rows are streamed to the file, so a long list
+// costs little memory.
+func WriteRecommend(w io.Writer, c *Campaign) error {
+	b := newBook()
+	b.sheet(true, SheetRecommend)
+	cols := append(RecommendLayout(c), ColSourceUnit, ColSourceFile)
+	b.print(SheetRecommend, true, true, "$2:$2", "")
+	sw := b.stream(SheetRecommend)
+	if sw == nil {
+		return b.write(w)
+	}
+	for i, col := range cols {
+		wd, ok := widths[col]
+		if !ok {
+			wd = 18
+		}
+		b.check(sw.SetColWidth(i+1, i+1, wd))
+	}
+	b.check(sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}))
+	title := c.State.Campaign.Title + "特色活动推荐汇总表"
+	b.check(sw.SetRow("A1", []any{excelize.Cell{StyleID: b.title, Value: title}}, excelize.RowOpts{Height: 32}))
+	b.check(sw.MergeCell("A1", cell(len(cols), 1)))
+	header := make([]any, len(cols))
+	for i, col := range cols {
+		header[i] = excelize.Cell{StyleID: b.header, Value: col}
+	}
+	b.check(sw.SetRow("A2", header, excelize.RowOpts{Height: 24}))
+
+	styles := make([]int, len(cols))
+	for i, col := range cols {
+		styles[i] = b.textWrap
+		if isPhone(col) {
+			styles[i] = b.phone
+		}
+	}
+	r, n := 3, 0
+	values := make([]any, len(cols))
+	for _, u := range c.Units {
+		if u.List == nil {
+			continue
+		}
+		has := map[string]bool{}
+		for _, col := range u.List.List.Columns {
+			has[col] = true
+		}
+		for _, row := range u.List.List.Rows {
+			n++
+			for i, col := range cols {
+				var v any
+				switch {
+				case col == "序号":
+					v = n
+				case col == ColSourceUnit:
+					v = u.State.Name
+				case col == ColSourceFile:
+					v = u.List.File
+				case has[col]:
+					v = row[col]
+				case across[col] != "" && has[across[col]]:
+					v = row[across[col]]
+				default:
+					v = ""
+				}
+				values[i] = excelize.Cell{StyleID: styles[i], Value: v}
+			}
+			b.check(sw.SetRow(cell(1, r), values))
+			if b.err != nil {
+				return b.write(w)
+			}
+			r++
+		}
+	}
+	if n == 0 {
+		b.check(sw.SetRow(cell(1, r), []any{excelize.Cell{StyleID: b.note, Value: "没有单位报送推荐表。"}}))
+		b.check(sw.MergeCell(cell(1, r), cell(len(cols), r)))
+	}
+	b.check(sw.Flush())
+	if err := b.write(w); err != nil {
+		return fmt.Errorf("recommendation list: %w", err)
+	}
+	return nil
+}
