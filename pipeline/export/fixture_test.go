@@ -81,7 +81,9 @@ func read(t testing.TB, path string) []byte {
 	return b
 }
 
-func sheetFixture(t testing.TB, name string) []byte { return read(t, "../../parsers/sheets/testdata/"+name) }
+func sheetFixture(t testing.TB, name string) []byte {
+	return read(t, "../../parsers/sheets/testdata/"+name)
+}
 
 // docx makes a small Word document saying text.
 func docx(t testing.TB, text string) []byte {
