@@ -45,12 +45,12 @@ func SafeName(name string) string {
 	}
 	name = strings.Map(func(r rune) rune {
 		switch {
+		case unicode.IsSpace(r) && r != 0x85:
+			return ' '
 		case hidden(r):
 			return -1
 		case strings.ContainsRune(`<>:"|?*`, r):
 			return '_'
-		case unicode.IsSpace(r):
-			return ' '
 		}
 		return r
 	}, name)
