@@ -25,6 +25,7 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	keep := fs.Bool("keep", false, "keep running after the first pass: poll the sample mailboxes until Ctrl-C (add mail with any IMAP client)")
 	dataDir := fs.String("data-dir", "", "keep the demo's store and bus in this directory (default: a temporary one, removed at exit)")
 	verbose := fs.Bool("v", false, "log what the pipeline does")
+	exportDir := fs.String("export", "", "also write the exports (statistics summary, recommendation list, 一览表, materials zip) into this folder")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -104,6 +105,11 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "\n处理完成：两个邮箱共收到 %d 封邮件（%d 份副本），全部入库，用时 %s。\n",
 		st.Counts.Messages, copies, time.Since(start).Round(time.Millisecond))
+	if *exportDir != "" {
+		if err := exportCampaign(ctx, env, svc.Store(), svc.Bus(), &cfg.Campaign[0], *exportDir, allParts, time.Now()); err != nil {
+			return err
+		}
+	}
 	printReceipt(env.stdout, outbox.Messages())
 	if !*keep {
 		return nil

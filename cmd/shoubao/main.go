@@ -9,6 +9,7 @@
 //	shoubao report --config FILE    each unit's status, materials and problems (--format json)
 //	shoubao decide --config FILE …  record an officer's decision
 //	shoubao reprocess --config FILE read stored mail again with the current parsers
+//	shoubao export --config FILE --out DIR  summary tables and materials for the next level up
 //	shoubao probe [--json] FILE...  show what shoubao sees in a file
 //	shoubao campaign import NOTICE  draft a campaign configuration from a notice
 package main
@@ -47,6 +48,7 @@ func commands() []command {
 		{"report", "show each unit's status, what it sent, what is missing or wrong", cmdReport},
 		{"decide", "record an officer's decision (assign, not-submission, accept, extend, add-sender)", cmdDecide},
 		{"reprocess", "read the stored raw messages again with the current parsers", cmdReprocess},
+		{"export", "write the statistics summary, recommendation list, 一览表 and materials zip", cmdExport},
 		{"probe", "show what shoubao sees in files (.eml, archives, tables, videos)", cmdProbe},
 		{"campaign", "campaign tools: `campaign import NOTICE` drafts a configuration", cmdCampaign},
 	}
