@@ -6,6 +6,8 @@
 //	shoubao demo                    run the whole pipeline on a sample mailbox, no services needed
 //	shoubao run --config FILE       poll the mailboxes and process submissions
 //	shoubao status --config FILE    show mailboxes, campaigns and dead letters
+//	shoubao serve --config FILE     serve the officers' console (web pages)
+//	shoubao user add NAME …         manage the console's users
 //	shoubao report --config FILE    each unit's status, materials and problems (--format json)
 //	shoubao decide --config FILE …  record an officer's decision
 //	shoubao reprocess --config FILE read stored mail again with the current parsers
@@ -34,10 +36,12 @@ type command struct {
 	run     func(ctx context.Context, env *environment, args []string) error
 }
 
-// environment is what main hands every subcommand: its output streams.
+// environment is what main hands every subcommand: its streams (stdin
+// nil: nothing to read).
 type environment struct {
 	stdout io.Writer
 	stderr io.Writer
+	stdin  io.Reader
 }
 
 func commands() []command {
@@ -45,6 +49,8 @@ func commands() []command {
 		{"demo", "run the whole pipeline on a built-in sample mailbox (no services needed)", cmdDemo},
 		{"run", "poll the contact mailboxes and process submissions", cmdRun},
 		{"status", "show mailboxes, campaigns and dead letters", cmdStatus},
+		{"serve", "serve the officers' console (also served by run when http.listen is set)", cmdServe},
+		{"user", "the console's users: `user add NAME --role officer|viewer`, passwd, role, remove, list", cmdUser},
 		{"report", "show each unit's status, what it sent, what is missing or wrong", cmdReport},
 		{"decide", "record an officer's decision (assign, not-submission, accept, extend, add-sender)", cmdDecide},
 		{"reprocess", "read the stored raw messages again with the current parsers", cmdReprocess},
@@ -57,7 +63,7 @@ func commands() []command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	env := &environment{stdout: os.Stdout, stderr: os.Stderr}
+	env := &environment{stdout: os.Stdout, stderr: os.Stderr, stdin: os.Stdin}
 	os.Exit(runMain(ctx, env, os.Args[1:]))
 }
 

@@ -95,6 +95,8 @@ type Service struct {
 	transport sender.Transport
 	lock      *os.File
 	scratch   string
+	// console is the officers' console, when http.listen is set.
+	console *consoleServer
 }
 
 // Option changes how Open builds a service.
@@ -220,8 +222,14 @@ func (s *Service) Bus() *bus.Bus { return s.bus }
 // Worker returns the service's worker.
 func (s *Service) Worker() *worker.Worker { return s.worker }
 
-// Run polls every mailbox and processes events until ctx is done.
+// Run polls every mailbox and processes events until ctx is done, and
+// serves the officers' console when http.listen is set.
 func (s *Service) Run(ctx context.Context) error {
+	waitConsole, err := s.serveConsole(ctx)
+	if err != nil {
+		return err
+	}
+	defer waitConsole()
 	var wg sync.WaitGroup
 	for _, p := range s.pollers {
 		wg.Add(1)
@@ -235,7 +243,7 @@ func (s *Service) Run(ctx context.Context) error {
 		defer wg.Done()
 		_ = s.sender.Run(ctx)
 	}()
-	err := s.worker.Run(ctx, s.cons, s.cfg.Worker.Concurrency)
+	err = s.worker.Run(ctx, s.cons, s.cfg.Worker.Concurrency)
 	wg.Wait()
 	return err
 }
@@ -322,6 +330,7 @@ func (s *Service) waitIdle(ctx context.Context) error {
 
 // Close releases everything Open acquired.
 func (s *Service) Close() {
+	s.closeConsole()
 	if s.bus != nil {
 		s.bus.Close()
 	}
