@@ -12,6 +12,8 @@
 #                their own instance; the package's is left unconfigured)
 #   ffmpeg       ffprobe is the reference the video parser is checked against
 #   poppler      pdftotext reads PDF notices (campaign import)
+#   LibreOffice  libreoffice-calc (soffice) opens the exported .xlsx files; 7-Zip
+#                (p7zip-full) and unzip list and extract the exported zip
 # then runs go vet and every test (with the race detector), with
 # SHOUBAO_REQUIRE_SERVICES=1 so that a
 # missing service fails the run instead of skipping tests.
@@ -109,6 +111,11 @@ if ! command -v postfix >/dev/null && [ ! -x /usr/sbin/postfix ]; then
 fi
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+# The readers of the exports (pipeline/export): LibreOffice Calc alone, without
+# its recommends, is about 55 packages (20 s here, apt-get update included).
+command -v soffice >/dev/null || need+=(libreoffice-calc)
+command -v 7z >/dev/null || need+=(p7zip-full)
+command -v unzip >/dev/null || need+=(unzip)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 if [ -n "$new_postfix" ] && $SUDO postfix status >/dev/null 2>&1; then
   log "stopping the Postfix instance the package started"
