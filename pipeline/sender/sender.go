@@ -15,17 +15,22 @@
 package sender
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/shoubao/shoubao/pipeline/campaign"
+	"github.com/shoubao/shoubao/pipeline/export"
+	"github.com/shoubao/shoubao/pipeline/outmail"
 	"github.com/shoubao/shoubao/pipeline/receipts"
 	"github.com/shoubao/shoubao/pipeline/report"
 	"github.com/shoubao/shoubao/pipeline/rules"
+	"github.com/shoubao/shoubao/pipeline/schedule"
 	"github.com/shoubao/shoubao/sinks"
 )
 
@@ -156,15 +161,36 @@ func (s *Sender) Drain(ctx context.Context) (int, error) {
 	}
 }
 
+// composed is a job's mail, ready to send.
+type composed struct {
+	subject, text, messageID string
+	to                       []string
+	raw                      []byte
+}
+
+// mode is the campaign's setting for a kind of job.
+func mode(c *campaign.Campaign, kind string) string {
+	switch kind {
+	case receipts.Kind:
+		return c.Receipts.Mode
+	case schedule.KindDigest:
+		return c.Digest.Mode
+	case schedule.KindReminder:
+		return c.Reminders.Mode
+	}
+	return ""
+}
+
 // handle brings one claimed job to an outcome, or back to the outbox.
 func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 	log := s.log.With("job", j.ID, "kind", j.Kind, "campaign", j.CampaignID, "attempt", j.Attempts)
 	c := s.opts.Campaigns[j.CampaignID]
-	if c == nil || j.Kind != receipts.Kind {
+	if c == nil {
 		j.Reason = "not configured in this process"
 		return s.store.RetryJob(ctx, j, s.opts.Now().Add(s.opts.MaxBackoff))
 	}
-	if c.Receipts.Mode != "preview" && c.Receipts.Mode != "send" {
+	m := mode(c, j.Kind)
+	if m != "preview" && m != "send" {
 		j.State, j.Reason = sinks.JobSkipped, receipts.ReasonOff
 		return s.store.FinishJob(ctx, j)
 	}
@@ -177,12 +203,17 @@ func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 		}
 		return s.store.RetryJob(ctx, j, s.next(j.Attempts))
 	}
-	j.Subject, j.Body, j.MessageID = r.Subject, r.Text, r.MessageID
-	if c.Receipts.Mode == "preview" {
+	if r == nil {
+		// A reminder to a unit that has become complete meanwhile.
+		j.State, j.Reason = sinks.JobSkipped, "complete"
+		return s.store.FinishJob(ctx, j)
+	}
+	j.Subject, j.Body, j.MessageID = r.subject, r.text, r.messageID
+	if m == "preview" || len(r.to) == 0 {
 		j.State = sinks.JobPreviewed
 		return s.store.FinishJob(ctx, j)
 	}
-	if limit := c.Receipts.PerRecipientPerHour; limit > 0 {
+	if limit := c.Receipts.PerRecipientPerHour; limit > 0 && j.Kind != schedule.KindDigest {
 		n, err := s.store.SentTo(ctx, j.Recipient, s.opts.Now().Add(-time.Hour))
 		if err != nil {
 			return err
@@ -200,7 +231,7 @@ func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 	saves := s.tr.SavesSent(j.MailboxID)
 	if j.Attempts > 1 && saves {
 		// An earlier attempt may have sent it and died before marking it.
-		found, err := s.tr.InSent(ctx, j.MailboxID, r.MessageID)
+		found, err := s.tr.InSent(ctx, j.MailboxID, r.messageID)
 		switch {
 		case err != nil:
 			log.Warn("sender: cannot look in the Sent folder; sending again", "err", err)
@@ -209,7 +240,7 @@ func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 			return s.store.FinishJob(ctx, j)
 		}
 	}
-	if err := s.tr.Send(ctx, j.MailboxID, []string{j.Recipient}, r.Raw); err != nil {
+	if err := s.tr.Send(ctx, j.MailboxID, r.to, r.raw); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -229,18 +260,76 @@ func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 		return s.store.RetryJob(ctx, j, next)
 	}
 	if saves {
-		if err := s.tr.SaveSent(ctx, j.MailboxID, r.Raw, r.MessageID); err != nil {
+		if err := s.tr.SaveSent(ctx, j.MailboxID, r.raw, r.messageID); err != nil {
 			log.Warn("sender: sent, but could not file it in the Sent folder", "err", err)
 		}
 	}
 	j.State, j.Reason = sinks.JobSent, ""
-	log.Info("sender: receipt sent", "to", j.Recipient)
+	log.Info("sender: sent", "to", j.Recipient)
 	return s.store.FinishJob(ctx, j)
 }
 
-// compose writes the receipt from the state the campaign was in when the
-// message it answers had arrived.
-func (s *Sender) compose(ctx context.Context, c *campaign.Campaign, j sinks.Job) (*receipts.Receipt, error) {
+// compose writes a job's mail from the rules' judgment: a receipt from the
+// state the campaign was in when the message it answers had arrived; a
+// digest or a reminder from the state now. It returns nil for a reminder
+// that is no longer due.
+func (s *Sender) compose(ctx context.Context, c *campaign.Campaign, j sinks.Job) (*composed, error) {
+	var mb campaign.Mailbox
+	for _, m := range c.Mailboxes {
+		if m.ID == j.MailboxID {
+			mb = m
+		}
+	}
+	if mb.Address == "" {
+		return nil, fmt.Errorf("compose: mailbox %s is not in campaign %s", j.MailboxID, c.ID)
+	}
+	now := s.opts.Now()
+	switch j.Kind {
+	case receipts.Kind:
+		return s.composeReceipt(ctx, c, j, mb)
+	case schedule.KindReminder:
+		st, err := report.Compute(ctx, s.store, c, now)
+		if err != nil {
+			return nil, err
+		}
+		m, ok := schedule.Reminder(c, st, j, mb, now)
+		if !ok {
+			return nil, nil
+		}
+		return mailOf(m, now)
+	case schedule.KindDigest:
+		ex, err := export.Load(ctx, s.store, c, now)
+		if err != nil {
+			return nil, err
+		}
+		var table bytes.Buffer
+		if err := export.WriteList(&table, ex); err != nil {
+			return nil, err
+		}
+		st, err := report.Compute(ctx, s.store, c, now)
+		if err != nil {
+			return nil, err
+		}
+		return mailOf(schedule.Digest(c, st, j, mb, table.Bytes(), now), now)
+	}
+	return nil, fmt.Errorf("compose: unknown kind of job %q", j.Kind)
+}
+
+func mailOf(m *outmail.Mail, now time.Time) (*composed, error) {
+	raw, err := m.Bytes(now)
+	if err != nil {
+		return nil, err
+	}
+	var to []string
+	for _, a := range m.To {
+		if a = strings.TrimSpace(a); a != "" {
+			to = append(to, a)
+		}
+	}
+	return &composed{subject: m.Subject, text: m.Text, messageID: m.MessageID, to: to, raw: raw}, nil
+}
+
+func (s *Sender) composeReceipt(ctx context.Context, c *campaign.Campaign, j sinks.Job, mb campaign.Mailbox) (*composed, error) {
 	rows, err := s.store.Facts(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -266,16 +355,11 @@ func (s *Sender) compose(ctx context.Context, c *campaign.Campaign, j sinks.Job)
 		}
 	}
 	st := rules.Judge(c, upTo, report.Decisions(stored), s.opts.Now())
-	var mb campaign.Mailbox
-	for _, m := range c.Mailboxes {
-		if m.ID == j.MailboxID {
-			mb = m
-		}
+	r, err := receipts.Compose(c, st, j.Key, mb, j.Recipient, s.opts.Now())
+	if err != nil {
+		return nil, err
 	}
-	if mb.Address == "" {
-		return nil, fmt.Errorf("compose: mailbox %s is not in campaign %s", j.MailboxID, c.ID)
-	}
-	return receipts.Compose(c, st, j.Key, mb, j.Recipient, s.opts.Now())
+	return &composed{subject: r.Subject, text: r.Text, messageID: r.MessageID, to: []string{j.Recipient}, raw: r.Raw}, nil
 }
 
 // next is when attempt n+1 may start: exponential from MinBackoff, capped,

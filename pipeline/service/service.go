@@ -24,6 +24,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/campaign"
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/poller"
+	"github.com/shoubao/shoubao/pipeline/schedule"
 	"github.com/shoubao/shoubao/pipeline/sender"
 	"github.com/shoubao/shoubao/pipeline/worker"
 	"github.com/shoubao/shoubao/sinks"
@@ -54,6 +55,7 @@ type Store interface {
 	sender.Store
 	Jobs(ctx context.Context, campaignID string) ([]sinks.Job, error)
 	UnfinishedJobs(ctx context.Context) (int, error)
+	AddJobs(ctx context.Context, jobs []sinks.Job) (int, error)
 	Ping(ctx context.Context) error
 	Close()
 }
@@ -91,6 +93,8 @@ type Service struct {
 	pollers []*poller.Poller
 	worker  *worker.Worker
 	sender  *sender.Sender
+	// schedule puts digests and reminders into the outbox when due.
+	schedule *schedule.Scheduler
 	// transport sends outgoing mail; nil until a campaign sends receipts.
 	transport sender.Transport
 	lock      *os.File
@@ -205,6 +209,11 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 		s.transport = t
 	}
 	s.sender = sender.New(s.store, s.transport, sender.Options{Campaigns: domains, Logger: log})
+	var list []*campaign.Campaign
+	for i := range cfg.Campaign {
+		list = append(list, domains[cfg.Campaign[i].ID])
+	}
+	s.schedule = schedule.New(s.store, list, nil, s.sender.Wake, log)
 	s.worker = worker.New(s.store, s.bus, worker.Options{
 		Campaigns: campaigns, TempDir: tmp, MaxDeliver: cfg.Worker.MaxDeliver, AckWait: ackWait,
 		Limits: inspect.Limits{MaxMessageBytes: int64(cfg.Worker.MaxMessageSize)}, FFprobe: ffprobe,
@@ -238,10 +247,14 @@ func (s *Service) Run(ctx context.Context) error {
 			_ = p.Run(ctx)
 		}()
 	}
-	wg.Add(1)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		_ = s.sender.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		_ = s.schedule.Run(ctx)
 	}()
 	err = s.worker.Run(ctx, s.cons, s.cfg.Worker.Concurrency)
 	wg.Wait()
@@ -279,6 +292,9 @@ func (s *Service) Once(ctx context.Context) error {
 	}
 	stop()
 	if err := <-done; err != nil {
+		return err
+	}
+	if _, err := s.schedule.Tick(ctx); err != nil {
 		return err
 	}
 	if err := s.drainOutbox(ctx); err != nil {
