@@ -1,6 +1,7 @@
 // Package sender sends the outgoing mail decided in the store's outbox
-// (receipts): it claims due jobs, composes each from the rules' judgment at
-// the time of the message it answers, sends it from its contact mailbox,
+// (receipts, reminders, digests): it claims due jobs, composes each from
+// the rules' judgment (a receipt's at the time of the message it answers),
+// sends it from its contact mailbox,
 // files it in the Sent folder, and records the outcome. Any number of
 // senders may run against one store: a job is claimed by one of them, and
 // a claim lapses when its sender goes silent.
