@@ -32,8 +32,14 @@ func (c *Console) file(w http.ResponseWriter, r *http.Request, s *snapshot) {
 		return
 	}
 	defer rc.Close()
-	ctype := mime.TypeByExtension(strings.ToLower(path.Ext(a.Name)))
-	if ctype == "" || strings.HasPrefix(ctype, "text/html") || strings.Contains(ctype, "xml") || strings.Contains(ctype, "javascript") {
+	ext := strings.ToLower(path.Ext(a.Name))
+	ctype := contentTypes[ext]
+	if ctype == "" {
+		ctype = mime.TypeByExtension(ext)
+	}
+	// Never a type a browser would render as a page or run.
+	if ctype == "" || strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "/xml") || strings.Contains(ctype, "+xml") ||
+		strings.Contains(ctype, "javascript") {
 		ctype = "application/octet-stream"
 	}
 	h := w.Header()
@@ -43,6 +49,18 @@ func (c *Console) file(w http.ResponseWriter, r *http.Request, s *snapshot) {
 	if _, err := io.Copy(w, rc); err != nil {
 		c.o.Log.Warn("console: download", "sha256", sha, "err", err)
 	}
+}
+
+// contentTypes are the types of the files units send, whatever the
+// system's MIME table holds.
+var contentTypes = map[string]string{
+	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+	".doc":  "application/msword", ".xls": "application/vnd.ms-excel", ".wps": "application/vnd.ms-works",
+	".et": "application/vnd.ms-excel", ".pdf": "application/pdf", ".zip": "application/zip",
+	".rar": "application/vnd.rar", ".7z": "application/x-7z-compressed",
+	".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".heic": "image/heic",
+	".mp4": "video/mp4", ".mov": "video/quicktime", ".avi": "video/x-msvideo", ".wmv": "video/x-ms-wmv",
 }
 
 func isSHA256(s string) bool {

@@ -92,10 +92,10 @@ func plainError(e string) string {
 	switch {
 	case has("unsafe login"):
 		return "邮箱服务商拒绝了登录（“不安全登录”）。请在邮箱网页版中确认已开启 IMAP 服务，必要时联系技术人员。"
-	case has("authenticat", "login failed", "invalid credentials", "password", "auth", "[auth"):
-		return "登录邮箱失败：授权码不对或已失效。请在邮箱网页版“设置 → POP3/IMAP/SMTP”中重新生成授权码，交给技术人员更新。"
 	case has("certificate", "x509", "tls"):
 		return "与邮件服务器的加密连接出了问题（证书不受信任或服务器设置不对）。请联系技术人员。"
+	case has("authenticat", "login failed", "invalid credentials", "password", "[auth"):
+		return "登录邮箱失败：授权码不对或已失效。请在邮箱网页版“设置 → POP3/IMAP/SMTP”中重新生成授权码，交给技术人员更新。"
 	case has("no such host", "dns"):
 		return "找不到邮件服务器：服务器地址写错了，或这台电脑无法解析域名。请联系技术人员。"
 	case has("connection refused", "timeout", "timed out", "network is unreachable", "no route", "connection reset", "eof", "broken pipe"):
