@@ -176,9 +176,9 @@ type cache struct {
 }
 
 type entry struct {
-	mu        sync.Mutex // held while computing
-	gen       atomic.Uint64
-	snap      atomic.Pointer[snapshot]
+	mu         sync.Mutex // held while computing
+	gen        atomic.Uint64
+	snap       atomic.Pointer[snapshot]
 	refreshing atomic.Bool
 }
 
