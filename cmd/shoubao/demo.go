@@ -110,7 +110,7 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 	}
-	printReceipt(env.stdout, outbox.Messages())
+	printReceipt(env.stdout, outbox.Messages(), "lckjj@163.com")
 	if !*keep {
 		return nil
 	}
@@ -135,20 +135,26 @@ func printSummary(ctx context.Context, w io.Writer, svc *service.Service, c *con
 	return st, report.WriteText(w, st)
 }
 
-// printReceipt shows how many receipts went out and the first one, as the
-// unit reads it.
-func printReceipt(w io.Writer, sent [][]byte) {
-	fmt.Fprintf(w, "\n自动回执：已发出 %d 封（发往演示用的 SMTP 服务器）。其中第一封：\n\n", len(sent))
-	if len(sent) == 0 {
-		return
+// printReceipt shows how many receipts went out and the one sent to
+// recipient (the first unit of the sample), as the unit reads it.
+func printReceipt(w io.Writer, sent [][]byte, recipient string) {
+	fmt.Fprintf(w, "\n自动回执：已发出 %d 封（发往演示用的 SMTP 服务器）。其中发给 %s 的一封：\n\n", len(sent), recipient)
+	var mr *mail.Reader
+	var to []*mail.Address
+	for _, m := range sent {
+		r, err := mail.CreateReader(bytes.NewReader(m))
+		if err != nil {
+			continue
+		}
+		if to, _ = r.Header.AddressList("To"); len(to) == 1 && to[0].Address == recipient {
+			mr = r
+			break
+		}
 	}
-	mr, err := mail.CreateReader(bytes.NewReader(sent[0]))
-	if err != nil {
-		fmt.Fprintf(w, "  (unreadable: %v)\n", err)
+	if mr == nil {
 		return
 	}
 	subject, _ := mr.Header.Subject()
-	to, _ := mr.Header.AddressList("To")
 	fmt.Fprintf(w, "  主题：%s\n", subject)
 	if len(to) > 0 {
 		fmt.Fprintf(w, "  收件人：%s\n", to[0].Address)
