@@ -73,8 +73,14 @@ func testCampaign(mode string, perHour int) *campaign.Campaign {
 // job decided as the worker does.
 func store(t *testing.T, c *campaign.Campaign, n int) *sqlstore.Store {
 	t.Helper()
+	return storeAt(t, filepath.Join(t.TempDir(), "s.db"), c, n)
+}
+
+// storeAt is store with the database file at path.
+func storeAt(t *testing.T, path string, c *campaign.Campaign, n int) *sqlstore.Store {
+	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.OpenSQLite(ctx, filepath.Join(t.TempDir(), "s.db"))
+	st, err := sqlstore.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
