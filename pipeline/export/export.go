@@ -165,7 +165,7 @@ func build(c *campaign.Campaign, st *rules.State, rows []sinks.Message) *Campaig
 	out.ListName = names.take(listFileName(st.Campaign.ID, st.GeneratedAt))
 	for i := range st.Units {
 		u := Unit{State: &st.Units[i]}
-		u.Folder = names.take(SafeName(u.State.Name))
+		u.Folder = names.take(FolderName(u.State.Name))
 		pick(&u, lookup, rosterNames(c, u.State.Name))
 		inFolder := newNamer()
 		for k := range u.Files {

@@ -69,6 +69,20 @@ func TestSafeName(t *testing.T) {
 	}
 }
 
+func TestFolderName(t *testing.T) {
+	for in, want := range map[string]string{
+		"晋城市科学技术协会":  "晋城市科学技术协会",
+		"市科协/科技馆":    "市科协_科技馆",
+		"../市科协/科技馆": "_市科协_科技馆",
+		"C:\\单位":     "C__单位",
+		"单位\u202e名称": "单位名称",
+	} {
+		if got := FolderName(in); got != want {
+			t.Errorf("FolderName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestNamerNumbersClashes(t *testing.T) {
 	n := newNamer()
 	var got []string
@@ -244,7 +258,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("bytes do not 
 // from an older parser, or written by hand).
 func hostileCampaign(names ...string) (*Campaign, memFiles) {
 	st := &rules.State{Campaign: rules.CampaignInfo{ID: "h", Title: "测试"}, GeneratedAt: fxNow,
-		Units: []rules.UnitState{{Name: "../../上级/单位", Status: rules.CompleteOnTime}, {Name: "甲县科技局", Status: rules.Incomplete}}}
+		Units: []rules.UnitState{{Name: "../市科协/科技馆", Status: rules.CompleteOnTime}, {Name: "甲县科技局", Status: rules.Incomplete}}}
 	files := memFiles{}
 	m := rules.MessageState{Key: "m1", Arrival: fxNow.Add(-time.Hour), Category: rules.Submission}
 	for i, n := range names {
@@ -277,8 +291,8 @@ func TestZipHostileNames(t *testing.T) {
 	for _, f := range zr.File {
 		got = append(got, f.Name)
 	}
-	want := []string{c.ListName, "单位/", "单位/x.docx", "单位/passwd", "单位/x (2).docx", "单位/报告xcod.exe", "单位/_CON.docx",
-		"单位/总结.docx", "单位/总结 (2).docx", "单位/总结 (3).DOCX", "单位/" + strings.Repeat("长", 65) + ".docx", "单位/未命名", "单位/未命名 (2)",
+	want := []string{c.ListName, "_市科协_科技馆/", "_市科协_科技馆/x.docx", "_市科协_科技馆/passwd", "_市科协_科技馆/x (2).docx", "_市科协_科技馆/报告xcod.exe", "_市科协_科技馆/_CON.docx",
+		"_市科协_科技馆/总结.docx", "_市科协_科技馆/总结 (2).docx", "_市科协_科技馆/总结 (3).DOCX", "_市科协_科技馆/" + strings.Repeat("长", 65) + ".docx", "_市科协_科技馆/未命名", "_市科协_科技馆/未命名 (2)",
 		"甲县科技局/", "甲县科技局/x.docx"}
 	if len(got) < len(want) {
 		t.Fatalf("entries %q", got)
@@ -314,7 +328,7 @@ func TestZipMissingAndCorrupt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Missing) != 2 || res.Missing["单位/甲.docx"] == "" || res.Files != 2 {
+	if len(res.Missing) != 2 || res.Missing["_市科协_科技馆/甲.docx"] == "" || res.Files != 2 {
 		t.Errorf("result %+v", res)
 	}
 	zr, _ := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))

@@ -66,6 +66,12 @@ func SafeName(name string) string {
 	return bound(base, ext)
 }
 
+// FolderName is SafeName for a unit's folder: a slash in the name
+// ("市科协/科技馆") is kept as "_" rather than taken for a path.
+func FolderName(name string) string {
+	return SafeName(strings.NewReplacer("/", "_", "\\", "_").Replace(name))
+}
+
 // hidden reports whether r is a control character, changes the display
 // direction, or is invisible.
 func hidden(r rune) bool {
