@@ -35,6 +35,9 @@ func cmdExport(ctx context.Context, env *environment, args []string) error {
 	campaignID := fs.String("campaign", "", "only this campaign (default: every campaign of the configuration)")
 	out := fs.String("out", "", "the folder to write the exports into (created if needed; required)")
 	only := fs.String("only", strings.Join(allParts, ","), "which exports: any of stats, recommend, list, files (comma-separated)")
+	send := fs.Bool("send", false, "then mail the merged tables (and upward.report) to the upper office (upward.to), once")
+	sendPreview := fs.Bool("send-preview", false, "show what --send would mail, without sending")
+	again := fs.Bool("again", false, "with --send: send again although it was sent before")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +50,9 @@ func cmdExport(ctx context.Context, env *environment, args []string) error {
 	parts, err := parseParts(*only)
 	if err != nil {
 		return err
+	}
+	if *send || *sendPreview {
+		parts = upwardParts(parts)
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
@@ -85,8 +91,18 @@ func cmdExport(ctx context.Context, env *environment, args []string) error {
 		store = st
 	}
 	for _, c := range campaigns {
-		if err := exportCampaign(ctx, env, store, files, c, *out, parts, time.Now()); err != nil {
+		now := time.Now()
+		if err := exportCampaign(ctx, env, store, files, c, *out, parts, now); err != nil {
 			return redactErr(cfg, err)
+		}
+		if *send || *sendPreview {
+			us, ok := store.(upwardStore)
+			if !ok {
+				return fmt.Errorf("send upward: this store keeps no outbox")
+			}
+			if err := sendUpward(ctx, env, cfg, c, us, *out, *sendPreview, *again, now); err != nil {
+				return redactErr(cfg, err)
+			}
 		}
 	}
 	return nil

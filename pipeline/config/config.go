@@ -174,6 +174,25 @@ type Campaign struct {
 	Digest Digest `yaml:"digest"`
 	// Reminders are the 催报 mails to units not yet complete.
 	Reminders Reminders `yaml:"reminders"`
+	// Upward is where the merged result goes: the upper office.
+	Upward Upward `yaml:"upward"`
+}
+
+// Upward says how the merged result is sent to the next level up
+// (`shoubao export --send`).
+type Upward struct {
+	// To is the upper office's mailbox.
+	To string `yaml:"to"`
+	// Subject of the mail; default "<office>报送<campaign title>材料".
+	Subject string `yaml:"subject"`
+	// Office sending (default: the first contact mailbox's office).
+	Office string `yaml:"office"`
+	// Report is the office's own summary report (a .docx or .pdf file),
+	// sent with the merged tables.
+	Report string `yaml:"report"`
+	// MaxMailSize is the largest mail the provider takes; larger packages
+	// are split. Default 45MB (163 takes about 50 MB).
+	MaxMailSize ByteSize `yaml:"max_mail_size"`
 }
 
 // Digest configures a campaign's daily digest to its officers.
@@ -516,6 +535,9 @@ func (c *Config) applyDefaults() {
 		}
 		if cp.Reminders.At == "" {
 			cp.Reminders.At = "09:00"
+		}
+		if cp.Upward.MaxMailSize == 0 {
+			cp.Upward.MaxMailSize = 45 << 20
 		}
 		for j := range cp.Mailboxes {
 			m := &cp.Mailboxes[j].IMAP

@@ -185,6 +185,11 @@ func (cp *Campaign) validate(ps *problems, at string, seenCampaign map[string]in
 			ps.add(fmt.Sprintf("%s.reminders.days_before[%d]", at, k), "must be between 0 and 60 days")
 		}
 	}
+	if cp.Upward.To != "" {
+		if _, err := mail.ParseAddress(cp.Upward.To); err != nil {
+			ps.add(at+".upward.to", "must be an email address, not %q", cp.Upward.To)
+		}
+	}
 	if cp.Receipts.PerRecipientPerHour < 0 {
 		ps.add(at+".receipts.per_recipient_per_hour", "must not be negative")
 	}

@@ -15,7 +15,9 @@ import (
 // the mail in their Sent folders (sinks/mailout).
 type mailboxes struct {
 	boxes map[string]box
-	log   *slog.Logger
+	// unusable says why a mailbox cannot send (no secret, no server).
+	unusable map[string]error
+	log      *slog.Logger
 }
 
 type box struct {
@@ -38,17 +40,20 @@ func MailboxTransport(cfg *config.Config, log *slog.Logger) (sender.Transport, e
 // (163, 126, QQ…), else the top-level smtp section; the password is the
 // mailbox's own (its IMAP 授权码) unless its smtp section names another.
 func mailboxTransport(cfg *config.Config, log *slog.Logger) (*mailboxes, error) {
-	t := &mailboxes{boxes: map[string]box{}, log: log}
+	t := &mailboxes{boxes: map[string]box{}, unusable: map[string]error{}, log: log}
 	for _, c := range cfg.Campaign {
-		if c.Receipts.Mode != config.ReceiptsSend {
-			continue
-		}
+		sends := c.Receipts.Mode == config.ReceiptsSend || c.Reminders.Mode == config.ReceiptsSend || c.Digest.Mode == config.ReceiptsSend
 		for _, mb := range c.Mailboxes {
+			id := config.MailboxID(c.ID, mb.Address)
 			b, err := resolveBox(cfg, mb)
 			if err != nil {
-				return nil, fmt.Errorf("campaign %s sends receipts: mailbox %s: %w", c.ID, mb.Address, err)
+				if sends {
+					return nil, fmt.Errorf("campaign %s sends mail: mailbox %s: %w", c.ID, mb.Address, err)
+				}
+				t.unusable[id] = err
+				continue
 			}
-			t.boxes[config.MailboxID(c.ID, mb.Address)] = b
+			t.boxes[id] = b
 		}
 	}
 	return t, nil
@@ -112,6 +117,9 @@ func resolveBox(cfg *config.Config, mb config.Mailbox) (box, error) {
 func (t *mailboxes) get(mailboxID string) (box, error) {
 	b, ok := t.boxes[mailboxID]
 	if !ok {
+		if err := t.unusable[mailboxID]; err != nil {
+			return box{}, fmt.Errorf("mailbox %s cannot send mail: %w: %w", mailboxID, err, sender.ErrPermanent)
+		}
 		return box{}, fmt.Errorf("mailbox %s sends no mail in this configuration: %w", mailboxID, sender.ErrPermanent)
 	}
 	return b, nil
