@@ -126,8 +126,8 @@ func UnitRow(u *rules.UnitState) []string {
 }
 
 func writeUnits(b *book, c *Campaign, status map[string]int) {
-	sw, r := b.table(SheetList, c.State.Campaign.Title+"报送情况一览表", Summary(c.State), ListColumns,
-		[]float64{6, 26, 12, 17, 17, 30, 18, 70})
+	widths := []float64{6, 24, 12, 17, 17, 30, 18, 64}
+	sw, r := b.table(SheetList, c.State.Campaign.Title+"报送情况一览表", Summary(c.State), ListColumns, widths)
 	if sw == nil {
 		return
 	}
@@ -141,7 +141,7 @@ func writeUnits(b *book, c *Campaign, status map[string]int) {
 			}
 			row = append(row, excelize.Cell{StyleID: style, Value: v})
 		}
-		b.check(sw.SetRow(cell(1, r), row))
+		b.check(sw.SetRow(cell(1, r), row, excelize.RowOpts{Height: fitHeight(append([]string{""}, vals...), widths, 20)}))
 		r++
 	}
 	b.check(sw.Flush())
@@ -158,8 +158,8 @@ func kindLabel(kind string) string {
 
 func writeFiles(b *book, c *Campaign, failed map[string]string) {
 	cols := []string{"序号", "单位", "文件", "类型", "大小", "收到时间", "来信主题", "压缩包中的位置", "说明"}
-	sw, r := b.table(SheetFiles, "报送材料文件", "各单位最终采用的材料文件（更正后的；同一文件只列一次）。压缩包“报送材料”中每个单位一个文件夹；文件名中的不安全字符已替换。", cols,
-		[]float64{6, 24, 34, 12, 10, 17, 30, 40, 30})
+	widths := []float64{6, 22, 30, 12, 10, 17, 28, 36, 30}
+	sw, r := b.table(SheetFiles, "报送材料文件", "各单位最终采用的材料文件（更正后的；同一文件只列一次）。压缩包“报送材料”中每个单位一个文件夹；文件名中的不安全字符已替换。", cols, widths)
 	if sw == nil {
 		return
 	}
@@ -177,7 +177,7 @@ func writeFiles(b *book, c *Campaign, failed map[string]string) {
 				excelize.Cell{StyleID: b.textWrap, Value: size(f.Size)}, excelize.Cell{StyleID: b.textWrap, Value: clock(f.Arrival)},
 				excelize.Cell{StyleID: b.textWrap, Value: f.Subject}, excelize.Cell{StyleID: b.textWrap, Value: f.Path},
 				excelize.Cell{StyleID: b.textWrap, Value: why},
-			}))
+			}, excelize.RowOpts{Height: fitHeight([]string{"", u.State.Name, f.File, "", "", "", f.Subject, f.Path, why}, widths, 20)}))
 			r++
 		}
 		for _, l := range u.Links {
@@ -191,7 +191,7 @@ func writeFiles(b *book, c *Campaign, failed map[string]string) {
 				excelize.Cell{StyleID: b.textWrap, Value: linkLabel(l)}, excelize.Cell{StyleID: b.textWrap, Value: "链接"},
 				excelize.Cell{StyleID: b.textWrap}, excelize.Cell{StyleID: b.textWrap}, excelize.Cell{StyleID: b.textWrap},
 				excelize.Cell{StyleID: b.textWrap, Value: l.URL}, excelize.Cell{StyleID: b.textWrap, Value: why},
-			}))
+			}, excelize.RowOpts{Height: fitHeight([]string{"", u.State.Name, linkLabel(l), "", "", "", "", l.URL, why}, widths, 20)}))
 			r++
 		}
 	}
@@ -220,8 +220,8 @@ func size(n int64) string {
 
 func writePending(b *book, c *Campaign) {
 	cols := []string{"序号", "类别", "收到时间", "发件人", "主题", "文件", "可能的单位"}
-	sw, r := b.table(SheetPending, "待处理来信", "未能确定报送单位的来信（请人工确认，可用 shoubao decide assign 指定单位）和待答复的来信。", cols,
-		[]float64{6, 16, 17, 30, 36, 40, 30})
+	widths := []float64{6, 14, 17, 28, 32, 36, 28}
+	sw, r := b.table(SheetPending, "待处理来信", "未能确定报送单位的来信（请人工确认，可用 shoubao decide assign 指定单位）和待答复的来信。", cols, widths)
 	if sw == nil {
 		return
 	}
@@ -240,7 +240,7 @@ func writePending(b *book, c *Campaign) {
 			excelize.Cell{StyleID: b.textWrap, Value: clock(m.Arrival)}, excelize.Cell{StyleID: b.textWrap, Value: m.From},
 			excelize.Cell{StyleID: b.textWrap, Value: m.Subject}, excelize.Cell{StyleID: b.textWrap, Value: strings.Join(files, "\n")},
 			excelize.Cell{StyleID: b.textWrap, Value: strings.Join(m.Attribution.Candidates, "、")},
-		}))
+		}, excelize.RowOpts{Height: fitHeight([]string{"", kind, "", m.From, m.Subject, strings.Join(files, "\n"), strings.Join(m.Attribution.Candidates, "、")}, widths, 20)}))
 		r++
 	}
 	for _, m := range c.State.Unmatched {

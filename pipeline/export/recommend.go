@@ -29,9 +29,10 @@ const (
 var across = map[string]string{"推荐活动": "活动名称", "活动名称": "推荐活动", "举办单位": "承办单位", "承办单位": "举办单位"}
 
 // widths of the known columns, in characters.
+// Together about 200 units: A4 landscape, one page wide, at about 70%.
 var widths = map[string]float64{
-	"序号": 6, "活动名称": 24, "推荐活动": 36, "活动内容简介": 56, "举办时间": 14, "举办地点": 20, "承办单位": 22,
-	"举办单位": 28, "依托基地": 22, "推荐单位": 20, "联系人": 10, "联系电话": 16, ColSourceUnit: 18, ColSourceFile: 24,
+	"序号": 6, "活动名称": 22, "推荐活动": 28, "活动内容简介": 44, "举办时间": 12, "举办地点": 16, "承办单位": 18,
+	"举办单位": 22, "依托基地": 18, "推荐单位": 16, "联系人": 8, "联系电话": 14, ColSourceUnit: 14, ColSourceFile: 18,
 }
 
 // RecommendLayout returns the columns of the merged list: the template
@@ -105,11 +106,13 @@ func WriteRecommend(w io.Writer, c *Campaign) error {
 	if sw == nil {
 		return b.write(w)
 	}
+	colWidths := make([]float64, len(cols))
 	for i, col := range cols {
 		wd, ok := widths[col]
 		if !ok {
-			wd = 18
+			wd = 16
 		}
+		colWidths[i] = wd
 		b.check(sw.SetColWidth(i+1, i+1, wd))
 	}
 	b.check(sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}))
@@ -131,6 +134,7 @@ func WriteRecommend(w io.Writer, c *Campaign) error {
 	}
 	r, n := 3, 0
 	values := make([]any, len(cols))
+	texts := make([]string, len(cols))
 	for _, u := range c.Units {
 		if u.List == nil {
 			continue
@@ -158,8 +162,9 @@ func WriteRecommend(w io.Writer, c *Campaign) error {
 					v = ""
 				}
 				values[i] = excelize.Cell{StyleID: styles[i], Value: v}
+				texts[i], _ = v.(string)
 			}
-			b.check(sw.SetRow(cell(1, r), values))
+			b.check(sw.SetRow(cell(1, r), values, excelize.RowOpts{Height: fitHeight(texts, colWidths, 20)}))
 			if b.err != nil {
 				return b.write(w)
 			}

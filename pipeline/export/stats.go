@@ -130,8 +130,10 @@ func writeByUnit(b *book, c *Campaign, fields []sheets.Field, sum *sheets.Stats,
 			with++
 		}
 	}
-	row(2, []any{excelize.Cell{StyleID: b.subtitle, Value: fmt.Sprintf("截至 %s（北京时间）；应报 %d 个单位，%d 个单位的统计表计入汇总；数值取自各单位最终报送的统计表（更正、补充后以最新一份为准），来源见“%s”表",
-		clock(c.State.GeneratedAt), len(c.Units), with, SheetSources)}})
+	sheetWidth := 16 + 30 + 13*float64(len(c.Units)+1)
+	subtitle := fmt.Sprintf("截至 %s（北京时间）；应报 %d 个单位，%d 个单位的统计表计入汇总；数值取自各单位最终报送的统计表（更正、补充后以最新一份为准），来源见“%s”表",
+		clock(c.State.GeneratedAt), len(c.Units), with, SheetSources)
+	row(2, []any{excelize.Cell{StyleID: b.subtitle, Value: subtitle}}, excelize.RowOpts{Height: fitHeight([]string{subtitle}, []float64{sheetWidth}, 18)})
 	b.check(sw.MergeCell(cell(1, 2), cell(totalCol, 2)))
 
 	header := []any{excelize.Cell{StyleID: b.header, Value: "项目"}, excelize.Cell{StyleID: b.header}}
@@ -194,7 +196,7 @@ func writeByUnit(b *book, c *Campaign, fields []sheets.Field, sum *sheets.Stats,
 			total.Formula = fmt.Sprintf(`IF(COUNT(%[1]s%[3]d:%[2]s%[3]d)=0,"",SUM(%[1]s%[3]d:%[2]s%[3]d))`, colName(3), colName(totalCol-1), r)
 		}
 		values[totalCol-1] = total
-		row(r, values, excelize.RowOpts{Height: 22})
+		row(r, values, excelize.RowOpts{Height: labelHeight(f, 16, 30)})
 	}
 	// Group cells over their rows; top-level labels over both columns;
 	// the 未报送 mark over a unit's whole column.
@@ -222,7 +224,7 @@ func writeByUnit(b *book, c *Campaign, fields []sheets.Field, sum *sheets.Stats,
 		"3. 橙色：原文无法识别为数字，照录原文，未计入合计；黄色：原文为约数（如“约500”），按所写数字计入；有批注的单元格，批注中为原文和来源文件。",
 		"4. 合计为各单位数值之和；各单位均未填写的项目，合计为空。",
 	} {
-		row(r, []any{excelize.Cell{StyleID: b.note, Value: line}})
+		row(r, []any{excelize.Cell{StyleID: b.note, Value: line}}, excelize.RowOpts{Height: fitHeight([]string{line}, []float64{sheetWidth}, 18)})
 		b.check(sw.MergeCell(cell(1, r), cell(totalCol, r)))
 		r++
 	}
@@ -230,6 +232,15 @@ func writeByUnit(b *book, c *Campaign, fields []sheets.Field, sum *sheets.Stats,
 		b.check(b.f.AddComment(SheetByUnit, cm))
 	}
 	b.check(sw.Flush())
+}
+
+// labelHeight is the height of a field's row whose labels sit in columns
+// of widths a (group) and b (label).
+func labelHeight(f sheets.Field, a, b float64) float64 {
+	if f.Group == "" {
+		return fitHeight([]string{fieldLabel(f)}, []float64{a + b}, 22)
+	}
+	return fitHeight([]string{"", fieldLabel(f)}, []float64{a, b}, 22)
 }
 
 // note is a cell comment naming the file and the raw text.
@@ -274,7 +285,7 @@ func writeUpward(b *book, c *Campaign, fields []sheets.Field, sum *sheets.Stats,
 		}
 		total.Formula = fmt.Sprintf("'%s'!%s", SheetByUnit, cell(totalCol, byUnitFirstRow+i))
 		values[2] = total
-		row(r, values, excelize.RowOpts{Height: 24})
+		row(r, values, excelize.RowOpts{Height: labelHeight(f, 18, 40)})
 	}
 	for i := 0; i < len(fields); {
 		j := i
@@ -312,7 +323,7 @@ func writeSources(b *book, c *Campaign) {
 	if sw == nil {
 		return
 	}
-	widths := []float64{6, 24, 10, 10, 34, 34, 17, 60}
+	widths := []float64{6, 22, 10, 10, 30, 30, 17, 60}
 	for i, wd := range widths {
 		b.check(sw.SetColWidth(i+1, i+1, wd))
 	}
@@ -338,6 +349,7 @@ func writeSources(b *book, c *Campaign) {
 			notes = append(notes, u.Stats.Problems...)
 		}
 		notes = append(notes, u.Notes...)
+		height := fitHeight([]string{"", u.State.Name, "", "", file, subject, "", strings.Join(notes, "\n")}, widths, 20)
 		row(r, []any{
 			excelize.Cell{StyleID: b.text, Value: i + 1},
 			excelize.Cell{StyleID: b.textWrap, Value: u.State.Name},
@@ -347,7 +359,7 @@ func writeSources(b *book, c *Campaign) {
 			excelize.Cell{StyleID: b.textWrap, Value: subject},
 			excelize.Cell{StyleID: b.textWrap, Value: at},
 			excelize.Cell{StyleID: b.textWrap, Value: strings.Join(notes, "\n")},
-		})
+		}, excelize.RowOpts{Height: height})
 		r++
 	}
 	r++

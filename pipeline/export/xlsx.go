@@ -3,8 +3,10 @@ package export
 import (
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/width"
 )
 
 // Fill colours of the exports: values to check, units without a table.
@@ -45,7 +47,7 @@ func newBook() *book {
 		return id
 	}
 	b.title = style(&excelize.Style{Font: font(16, true), Alignment: center})
-	b.subtitle = style(&excelize.Style{Font: font(10, false), Alignment: left})
+	b.subtitle = style(&excelize.Style{Font: font(10, false), Alignment: top})
 	b.header = style(&excelize.Style{Font: font(11, true), Alignment: center, Border: thin, Fill: fill(colorHeader)})
 	b.text = style(&excelize.Style{Font: font(11, false), Alignment: left, Border: thin})
 	b.textWrap = style(&excelize.Style{Font: font(11, false), Alignment: top, Border: thin})
@@ -158,4 +160,52 @@ func cell(col, row int) string {
 func colName(col int) string {
 	name, _ := excelize.ColumnNumberToName(col)
 	return name
+}
+
+// Row heights: spreadsheet programs do not grow a row for wrapped text
+// when they open a file, so each row's height is set from its longest
+// cell: lines of text at its column's width (a Chinese character is two
+// units of width, as in a column width), 16 points a line.
+const (
+	lineHeight = 16.0
+	maxHeight  = 409.0 // Excel's limit
+)
+
+// fitHeight is the height that shows texts (cell by cell) in columns of
+// the given widths, at least min.
+func fitHeight(texts []string, widths []float64, min float64) float64 {
+	lines := 1
+	for i, t := range texts {
+		if t == "" || i >= len(widths) {
+			continue
+		}
+		usable := max(widths[i]-1.5, 1)
+		n, w := 0, 0.0
+		for _, r := range t {
+			if r == '\n' {
+				n += max(1, int(math.Ceil(w/usable)))
+				w = 0
+				continue
+			}
+			w += runeWidth(r)
+		}
+		n += max(1, int(math.Ceil(w/usable)))
+		lines = max(lines, n)
+	}
+	return math.Min(maxHeight, math.Max(min, float64(lines)*lineHeight+4))
+}
+
+// runeWidth is 2 for East Asian wide characters, else 1.
+func runeWidth(r rune) float64 {
+	switch {
+	case r < 0x1100:
+		return 1
+	case r >= 0x4e00 && r <= 0x9fff, r >= 0x3000 && r <= 0x303f, r >= 0xff01 && r <= 0xff60:
+		return 2
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }
