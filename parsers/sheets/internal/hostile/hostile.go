@@ -143,13 +143,13 @@ func Files() []File {
 		},
 		{
 			Name:  "sst_bytes_bomb.xlsx",
-			About: "20,000 shared strings of 1,000 random characters (43 MB of XML)",
+			About: "8,000 shared strings of 1,000 random characters (17 MB of text, past the 16 MiB limit)",
 			sheet: func(w *bufio.Writer) {
 				w.WriteString(`<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>`)
 			},
 			sst: func(w *bufio.Writer) {
 				rng := rand.New(rand.NewPCG(1, 2))
-				for range 20_000 {
+				for range 8_000 {
 					w.WriteString("<si><t>")
 					randomText(w, rng, 1000)
 					w.WriteString("</t></si>")
@@ -158,10 +158,10 @@ func Files() []File {
 		},
 		{
 			Name:  "huge_cell.xlsx",
-			About: "one inline string cell of 7,000,000 random characters (15 MB)",
+			About: "one inline string cell of 3,000,000 random characters (6.6 MB)",
 			sheet: func(w *bufio.Writer) {
 				w.WriteString(`<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>`)
-				randomText(w, rand.New(rand.NewPCG(3, 4)), 7_000_000)
+				randomText(w, rand.New(rand.NewPCG(3, 4)), 3_000_000)
 				w.WriteString(`</t></is></c><c r="B1"><v>1</v></c></row></sheetData>`)
 			},
 		},
