@@ -11,7 +11,6 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -261,8 +260,10 @@ func buildFixture(t *testing.T, cfg *config.Config) (string, error) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if fxDir != "" {
-		os.RemoveAll(fxDir)
+	for _, dir := range []string{fxDir, loProfile} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
@@ -287,5 +288,3 @@ func unitByName(t *testing.T, c *Campaign, name string) *Unit {
 	t.Fatalf("no unit %s", name)
 	return nil
 }
-
-var _ = strings.Contains
