@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 var (
@@ -73,12 +73,12 @@ func (p *parser) addAttachment(num, title string, i int) {
 }
 
 // attachmentMaterial says which material an attachment is a template of.
-func attachmentMaterial(title string) config.Material {
+func attachmentMaterial(title string) campaign.Material {
 	switch {
 	case strings.Contains(title, "统计"):
-		return config.MaterialStats
+		return campaign.MaterialStats
 	case strings.Contains(title, "推荐"):
-		return config.MaterialRecommend
+		return campaign.MaterialRecommend
 	}
 	return ""
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 var (
@@ -200,7 +200,7 @@ func (p *parser) delivery() {
 			continue
 		}
 		re := reEach
-		if r.Delivery == config.DeliveryAny {
+		if r.Delivery == campaign.DeliveryAny {
 			re = reAny
 		}
 		s := p.findSentence(r.Source.Line, re)
@@ -213,7 +213,7 @@ func (p *parser) delivery() {
 		return
 	}
 	if len(p.n.Mailboxes) == 1 {
-		p.n.Delivery = &Delivery{Mode: config.DeliveryAny, Source: p.n.Mailboxes[0].Source}
+		p.n.Delivery = &Delivery{Mode: campaign.DeliveryAny, Source: p.n.Mailboxes[0].Source}
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/shoubao/shoubao/parsers/finding"
-	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 // wrap puts a reporting sentence into a minimal notice dated 2026.
@@ -95,21 +95,21 @@ func TestVideoForms(t *testing.T) {
 func TestMaterialForms(t *testing.T) {
 	for _, tc := range []struct {
 		object string
-		want   []config.Material
+		want   []campaign.Material
 		names  []string
 	}{
-		{"活动总结报告、影像资料（视频时长不超过3分钟）", []config.Material{"report", "media"}, []string{"活动总结报告", "影像资料"}},
-		{"《2024年晋城市科技活动周开展情况统计表》、活动周总结报告、影像资料", []config.Material{"stats_table", "report", "media"},
+		{"活动总结报告、影像资料（视频时长不超过3分钟）", []campaign.Material{"report", "media"}, []string{"活动总结报告", "影像资料"}},
+		{"《2024年晋城市科技活动周开展情况统计表》、活动周总结报告、影像资料", []campaign.Material{"stats_table", "report", "media"},
 			[]string{"《2024年晋城市科技活动周开展情况统计表》", "活动周总结报告", "影像资料"}},
-		{"特色活动推荐表、推荐清单和活动总结", []config.Material{"recommend_table", "report"}, []string{"特色活动推荐表", "活动总结"}},
-		{"活动总结及照片和视频", []config.Material{"report", "media"}, []string{"活动总结", "照片和视频"}},
-		{"活动总结和照片", []config.Material{"report", "photo"}, []string{"活动总结", "照片"}},
-		{"活动视频", []config.Material{"video"}, []string{"活动视频"}},
-		{"科技活动周和科技工作者日活动总结报告", []config.Material{"report"}, []string{"科技活动周和科技工作者日活动总结报告"}},
-		{"开展情况统计表（附件2，加盖公章）、活动总结（不超过3000字，附照片）", []config.Material{"stats_table", "report"}, []string{"开展情况统计表", "活动总结"}},
+		{"特色活动推荐表、推荐清单和活动总结", []campaign.Material{"recommend_table", "report"}, []string{"特色活动推荐表", "活动总结"}},
+		{"活动总结及照片和视频", []campaign.Material{"report", "media"}, []string{"活动总结", "照片和视频"}},
+		{"活动总结和照片", []campaign.Material{"report", "photo"}, []string{"活动总结", "照片"}},
+		{"活动视频", []campaign.Material{"video"}, []string{"活动视频"}},
+		{"科技活动周和科技工作者日活动总结报告", []campaign.Material{"report"}, []string{"科技活动周和科技工作者日活动总结报告"}},
+		{"开展情况统计表（附件2，加盖公章）、活动总结（不超过3000字，附照片）", []campaign.Material{"stats_table", "report"}, []string{"开展情况统计表", "活动总结"}},
 	} {
 		n, _ := Parse(wrap("请于6月8日前将" + tc.object + "报送至a@163.com。"))
-		var got []config.Material
+		var got []campaign.Material
 		var names []string
 		for _, m := range n.Materials {
 			got = append(got, m.Material)

@@ -21,7 +21,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 // Source is where a value was read.
@@ -73,7 +73,7 @@ func (d Deadline) Config() string {
 
 // Material is one material the notice asks for.
 type Material struct {
-	Material config.Material `json:"material"`
+	Material campaign.Material `json:"material"`
 	// Name is how the notice names it (活动周总结报告, 《…统计表》).
 	Name   string `json:"name"`
 	Source Source `json:"source"`
@@ -99,7 +99,7 @@ type Duration struct {
 
 // Delivery says whether every mailbox must receive the materials.
 type Delivery struct {
-	// Mode is config.DeliveryEach or config.DeliveryAny.
+	// Mode is campaign.DeliveryEach or campaign.DeliveryAny.
 	Mode   string `json:"mode"`
 	Source Source `json:"source"`
 }
@@ -129,8 +129,8 @@ type Attachment struct {
 	Title  string `json:"title"`
 	// Material is what the attachment is (stats_table, recommend_table),
 	// empty when it is not a material units send back.
-	Material config.Material `json:"material,omitempty"`
-	Source   Source          `json:"source"`
+	Material campaign.Material `json:"material,omitempty"`
+	Source   Source            `json:"source"`
 }
 
 // Unit is a unit named in one of the notice's tables.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/shoubao/shoubao/parsers/finding"
-	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -93,8 +93,8 @@ func needPDFToText(t *testing.T) {
 	}
 }
 
-func materials(n *Notice) []config.Material {
-	var out []config.Material
+func materials(n *Notice) []campaign.Material {
+	var out []campaign.Material
 	for _, m := range n.Materials {
 		out = append(out, m.Material)
 	}
@@ -114,7 +114,7 @@ func mailboxes(n *Notice) []mailbox {
 // TestRealNotices checks the values the campaign needs, field by field, in
 // every form of the two real notices.
 func TestRealNotices(t *testing.T) {
-	cst := config.ChinaTime()
+	cst := campaign.ChinaTime()
 	for _, tc := range []struct {
 		files     []string
 		title     string
@@ -123,7 +123,7 @@ func TestRealNotices(t *testing.T) {
 		published string
 		deadline  string
 		end       time.Time
-		materials []config.Material
+		materials []campaign.Material
 		video     int
 		mailboxes []mailbox
 		delivery  string
@@ -137,10 +137,10 @@ func TestRealNotices(t *testing.T) {
 			published: "2024-05-06",
 			deadline:  "2024-06-07",
 			end:       time.Date(2024, 6, 8, 0, 0, 0, 0, cst),
-			materials: []config.Material{config.MaterialStats, config.MaterialReport, config.MaterialMedia},
+			materials: []campaign.Material{campaign.MaterialStats, campaign.MaterialReport, campaign.MaterialMedia},
 			video:     180,
 			mailboxes: []mailbox{{"jcskjhzk@163.com", ""}},
-			delivery:  config.DeliveryAny,
+			delivery:  campaign.DeliveryAny,
 			attach:    []string{"2024年晋城市科技活动周开展情况统计表", "2024年晋城市科技活动周特色科技活动推荐清单"},
 		},
 		{
@@ -151,10 +151,10 @@ func TestRealNotices(t *testing.T) {
 			published: "2026-05-20",
 			deadline:  "2026-06-08",
 			end:       time.Date(2026, 6, 9, 0, 0, 0, 0, cst),
-			materials: []config.Material{config.MaterialReport, config.MaterialMedia},
+			materials: []campaign.Material{campaign.MaterialReport, campaign.MaterialMedia},
 			video:     180,
 			mailboxes: []mailbox{{"jcskjjptk@163.com", "晋城市科学技术局"}, {"kxxhb88@163.com", "晋城市科学技术协会"}},
-			delivery:  config.DeliveryEach,
+			delivery:  campaign.DeliveryEach,
 			attach:    []string{"特色群众性主题实践活动推荐表"},
 		},
 	} {
@@ -314,13 +314,13 @@ func TestSynthetic(t *testing.T) {
 					t.Errorf("title = %+v", n.Title)
 				}
 				if n.Deadline == nil || n.Deadline.Config() != "2026-06-12 17:00" ||
-					!n.Deadline.End.Equal(time.Date(2026, 6, 12, 17, 0, 0, 0, config.ChinaTime())) {
+					!n.Deadline.End.Equal(time.Date(2026, 6, 12, 17, 0, 0, 0, campaign.ChinaTime())) {
 					t.Errorf("deadline = %+v", n.Deadline)
 				}
 				if len(n.Requests) != 2 || n.Requests[0].Deadline.Config() != "2026-05-15" || !finding.List(fs).Has("notice_several_deadlines") {
 					t.Errorf("requests = %+v, findings %v", n.Requests, fs)
 				}
-				want := []config.Material{config.MaterialRecommend, config.MaterialStats, config.MaterialReport, config.MaterialMedia}
+				want := []campaign.Material{campaign.MaterialRecommend, campaign.MaterialStats, campaign.MaterialReport, campaign.MaterialMedia}
 				if got := materials(n); !slices.Equal(got, want) {
 					t.Errorf("materials = %v, want %v", got, want)
 				}
@@ -330,10 +330,10 @@ func TestSynthetic(t *testing.T) {
 				if got := mailboxes(n); !slices.Equal(got, []mailbox{{"kjtkpc@shanxi.gov.cn", "省科技厅科普处"}}) {
 					t.Errorf("mailboxes = %v", got)
 				}
-				if n.Delivery == nil || n.Delivery.Mode != config.DeliveryAny || !strings.Contains(n.Delivery.Source.Text, "统一报送") {
+				if n.Delivery == nil || n.Delivery.Mode != campaign.DeliveryAny || !strings.Contains(n.Delivery.Source.Text, "统一报送") {
 					t.Errorf("delivery = %+v", n.Delivery)
 				}
-				if len(n.Attachments) != 3 || n.Attachments[2].Number != 3 || n.Attachments[1].Material != config.MaterialStats {
+				if len(n.Attachments) != 3 || n.Attachments[2].Number != 3 || n.Attachments[1].Material != campaign.MaterialStats {
 					t.Errorf("attachments = %+v", n.Attachments)
 				}
 				if n.Published == nil || n.Published.String() != "2026-05-08" {
@@ -375,7 +375,7 @@ func TestSynthetic(t *testing.T) {
 		if n.Deadline == nil || n.Deadline.Config() != "2026-06-05" || n.Published.String() != "2026-05-22" {
 			t.Errorf("deadline %+v published %+v", n.Deadline, n.Published)
 		}
-		if got := materials(n); !slices.Equal(got, []config.Material{config.MaterialReport, config.MaterialPhoto}) {
+		if got := materials(n); !slices.Equal(got, []campaign.Material{campaign.MaterialReport, campaign.MaterialPhoto}) {
 			t.Errorf("materials = %v", got)
 		}
 		if n.Materials[1].Name != "照片" || n.Materials[0].Name != "活动总结" {
@@ -392,7 +392,7 @@ func TestSynthetic(t *testing.T) {
 		if n.Deadline != nil {
 			t.Errorf("invented deadline %+v", n.Deadline)
 		}
-		if got := materials(n); !slices.Equal(got, []config.Material{config.MaterialReport, config.MaterialVideo}) {
+		if got := materials(n); !slices.Equal(got, []campaign.Material{campaign.MaterialReport, campaign.MaterialVideo}) {
 			t.Errorf("materials = %v", got)
 		}
 		if n.VideoLimit == nil || n.VideoLimit.Seconds != 120 {
@@ -401,7 +401,7 @@ func TestSynthetic(t *testing.T) {
 		if got := mailboxes(n); !slices.Equal(got, []mailbox{{"qsxkjj2026@qq.com", ""}}) {
 			t.Errorf("mailboxes = %v", got)
 		}
-		if n.Delivery == nil || n.Delivery.Mode != config.DeliveryAny {
+		if n.Delivery == nil || n.Delivery.Mode != campaign.DeliveryAny {
 			t.Errorf("delivery = %+v (a single address means any)", n.Delivery)
 		}
 		if n.Number == nil || n.Number.Value != "沁发改科字〔2026〕7号" {

@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
 const (
@@ -35,21 +35,21 @@ var (
 )
 
 // materialOf maps a reMaterial match to its material.
-func materialOf(m string) config.Material {
+func materialOf(m string) campaign.Material {
 	switch {
 	case strings.Contains(m, "统计"):
-		return config.MaterialStats
+		return campaign.MaterialStats
 	case strings.Contains(m, "推荐"):
-		return config.MaterialRecommend
+		return campaign.MaterialRecommend
 	case strings.Contains(m, "总结"):
-		return config.MaterialReport
+		return campaign.MaterialReport
 	case strings.Contains(m, "资料"), strings.Contains(m, "视频") && strings.ContainsAny(m, "照图相影"),
 		strings.Contains(m, "影像"):
-		return config.MaterialMedia
+		return campaign.MaterialMedia
 	case strings.Contains(m, "视频"):
-		return config.MaterialVideo
+		return campaign.MaterialVideo
 	}
-	return config.MaterialPhoto
+	return campaign.MaterialPhoto
 }
 
 // requests finds the reporting sentences and reads deadline, materials and
@@ -81,9 +81,9 @@ func (p *parser) requests() {
 			continue
 		}
 		if m := reEach.FindStringIndex(s.text); m != nil {
-			r.Delivery = config.DeliveryEach
+			r.Delivery = campaign.DeliveryEach
 		} else if m := reAny.FindStringIndex(s.text); m != nil {
-			r.Delivery = config.DeliveryAny
+			r.Delivery = campaign.DeliveryAny
 		}
 		r.Source = p.spanSource(s, 0, len(s.text))
 		p.n.Requests = append(p.n.Requests, r)
@@ -153,7 +153,7 @@ func (p *parser) deadline(s span) (*Deadline, int) {
 		if !ok {
 			continue
 		}
-		loc := config.ChinaTime()
+		loc := campaign.ChinaTime()
 		d := &Deadline{Date: fmt.Sprintf("%04d-%02d-%02d", year, month, day), Clock: clock}
 		if clock == "" {
 			d.End = time.Date(year, time.Month(month), day+1, 0, 0, 0, 0, loc)
