@@ -232,3 +232,50 @@ func TestDecodeText(t *testing.T) {
 		}
 	}
 }
+
+// TestContactForms checks the ways a contact line names its people and
+// writes their numbers.
+func TestContactForms(t *testing.T) {
+	type c struct {
+		person string
+		phones []string
+	}
+	for _, tc := range []struct {
+		text string
+		want []c
+	}{
+		{"联系人：韩 燕　　联系电话：0356－6202755", []c{{"韩燕", []string{"0356-6202755"}}}},
+		{"联系人：刘涟 苗长汀\n联系电话：0356—2355832 0356—2355833", []c{{"刘涟", []string{"0356-2355832"}}, {"苗长汀", []string{"0356-2355833"}}}},
+		{"联系人：刘涟 苗长汀，联系电话：0356-2355832", []c{{"刘涟", []string{"0356-2355832"}}, {"苗长汀", []string{"0356-2355832"}}}},
+		{"联系人：刘涟 0356—2355832，苗长汀 0356–2355833", []c{{"刘涟", []string{"0356-2355832"}}, {"苗长汀", []string{"0356-2355833"}}}},
+		{"联系人：刘涟（0356─2355832）、苗长汀（13903561234）", []c{{"刘涟", []string{"0356-2355832"}}, {"苗长汀", []string{"13903561234"}}}},
+		{"联系人及电话：刘 涟 0356——2355832 苗长汀 0356―2355833", []c{{"刘涟", []string{"0356-2355832"}}, {"苗长汀", []string{"0356-2355833"}}}},
+		{"联 系 人：王树林\n联系电话：0356－7025422\n手　　机：13903561234\n传　　真：0356－7025400", []c{{"王树林", []string{"0356-7025422", "13903561234"}}}},
+		{"联系人：赵敏，电话：0356‐2355832，0356−2355833", []c{{"赵敏", []string{"0356-2355832", "0356-2355833"}}}},
+		{"联系人：赵敏联系电话：(0356)2355832", []c{{"赵敏", []string{"(0356)2355832"}}}},
+	} {
+		n, _ := Parse(wrap(tc.text))
+		var got []c
+		for _, ct := range n.Contacts {
+			got = append(got, c{ct.Person, ct.Phones})
+		}
+		if !slices.EqualFunc(got, tc.want, func(a, b c) bool { return a.person == b.person && slices.Equal(a.phones, b.phones) }) {
+			t.Errorf("%q: contacts %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+// TestPhoneDashes checks that every dash written between area code and
+// number is read and written as an ASCII hyphen.
+func TestPhoneDashes(t *testing.T) {
+	for _, d := range []string{"-", "－", "﹣", "‐", "‑", "‒", "–", "—", "――", "——", "―", "−", "─", "━", ""} {
+		n, _ := Parse(wrap("联系电话：0356" + d + "2355832"))
+		want := "0356-2355832"
+		if d == "" {
+			want = "03562355832"
+		}
+		if len(n.Contacts) != 1 || !slices.Equal(n.Contacts[0].Phones, []string{want}) {
+			t.Errorf("dash %q (%U): contacts %+v, want %s", d, []rune(d), n.Contacts, want)
+		}
+	}
+}

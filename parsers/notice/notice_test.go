@@ -383,6 +383,45 @@ func TestSynthetic(t *testing.T) {
 		}
 		checkContacts(t, n, []Contact{{Person: "韩燕", Phones: []string{"0356-6202755"}}})
 	})
+	t.Run("office heads each contact block", func(t *testing.T) {
+		// Two blocks, the second longer (联系人, 办公电话, 手机, 传真, 地址,
+		// 邮箱): each mailbox gets the office heading its own block. Two
+		// people on one line get the numbers of the next line one each;
+		// numbers written with long dashes are read.
+		n, _ := readFixture(t, "zezhou-2026-county-contacts.txt", nil)
+		want := []mailbox{{"zzfgkjg@163.com", "泽州县发展和改革局"}, {"zzxkx2026@126.com", "泽州县科学技术协会"}}
+		if got := mailboxes(n); !slices.Equal(got, want) {
+			t.Errorf("mailboxes = %v, want %v", got, want)
+		}
+		for _, mb := range n.Mailboxes {
+			if mb.OfficeSource == nil || mb.OfficeSource.Text != mb.Office {
+				t.Errorf("office of %s quoted as %+v", mb.Address, mb.OfficeSource)
+			}
+		}
+		checkContacts(t, n, []Contact{
+			{Office: "泽州县发展和改革局", Person: "刘涟", Phones: []string{"0356-2355832"}},
+			{Office: "泽州县发展和改革局", Person: "苗长汀", Phones: []string{"0356-2355833"}},
+			{Office: "泽州县科学技术协会", Person: "赵晋", Phones: []string{"0356-3022815", "13935688021"}},
+		})
+		if n.Delivery == nil || n.Delivery.Mode != campaign.DeliveryEach {
+			t.Errorf("delivery = %+v", n.Delivery)
+		}
+		if slices.ContainsFunc(n.Missing, func(k string) bool { return strings.HasPrefix(k, MissingMailboxOffice) || k == MissingContacts }) {
+			t.Errorf("missing = %v", n.Missing)
+		}
+	})
+	t.Run("two people after the office", func(t *testing.T) {
+		// The 2024 layout ("office 姓名" then a phone line) with two people
+		// on the office line, and numbers written with ─ ― ——.
+		n, _ := readFixture(t, "gaoping-2026-county-contacts.txt", nil)
+		checkContacts(t, n, []Contact{
+			{Office: "高平市发展和改革局和科技局科技股", Person: "刘涟", Phones: []string{"0356-5222316"}},
+			{Office: "高平市发展和改革局和科技局科技股", Person: "苗长汀", Phones: []string{"0356-5222317"}},
+			{Office: "高平市科学技术协会", Person: "李娜", Phones: []string{"0356-5223318"}},
+			{Person: "王强", Phones: []string{"0356-5224001"}},
+			{Person: "赵敏", Phones: []string{"13703561234"}},
+		})
+	})
 	t.Run("county without deadline", func(t *testing.T) {
 		n, _ := readFixture(t, "qinshui-2026-county-nodeadline.txt", nil)
 		wantMissing := []string{MissingDeadline, MissingMailboxOffice + ":qsxkjj2026@qq.com", MissingAttachments, MissingUnits}
