@@ -102,7 +102,7 @@ func printTree(w io.Writer, n *inspect.Node, indent string) {
 		}
 	}
 	if n.Video != nil {
-		fmt.Fprintf(w, "%s视频: %s, %.1f 秒, %dx%d\n", in, n.Video.Container, n.Video.Longest(), n.Video.Width, n.Video.Height)
+		fmt.Fprintf(w, "%s视频: %s, %.1f 秒, %dx%d\n", in, n.Video.Container, n.Video.DurationSeconds, n.Video.Width, n.Video.Height)
 	}
 	if n.Stats != nil {
 		fmt.Fprintf(w, "%s统计表: 单位 %s, %d 项\n", in, n.Stats.Unit, len(n.Stats.Fields))

@@ -1,12 +1,11 @@
 package video
 
-// audioDuration returns the duration, in 90 kHz ticks, of the complete audio
-// frames at the start of b (the payload of a stream's last PES packet and
-// what followed it). It finds the first frame header that chains to a second
-// one (or ends exactly at the end of b), then walks the frames by their
-// lengths. It knows ADTS AAC, MPEG audio layers I to III and AC-3; 0 when
-// none fits.
-func audioDuration(b []byte) int64 {
+// audioFrame returns the duration, in 90 kHz ticks, of the first complete
+// audio frame in b (the payload of a stream's last PES packet and what
+// followed it): the frame header that chains to a second one (or ends
+// exactly at the end of b). It knows ADTS AAC, MPEG audio layers I to III
+// and AC-3; 0 when none fits.
+func audioFrame(b []byte) int64 {
 	for _, frame := range []func([]byte) (size, samples, rate int){adtsFrame, mpegAudioFrame, ac3Frame} {
 		for i := 0; i < min(len(b), 4096); i++ {
 			size, _, rate := frame(b[i:])
@@ -18,16 +17,8 @@ func audioDuration(b []byte) int64 {
 					continue
 				}
 			}
-			var samples int64
-			for j := i; ; {
-				size, n, r := frame(b[j:])
-				if size == 0 || r != rate || j+size > len(b) {
-					break
-				}
-				samples += int64(n)
-				j += size
-			}
-			return samples * ptsHz / int64(rate)
+			_, samples, _ := frame(b[i:])
+			return int64(samples) * ptsHz / int64(rate)
 		}
 	}
 	return 0

@@ -39,13 +39,14 @@ type fixture struct {
 	want string
 }
 
-// Why not always "format": for MPEG-TS/PS ffprobe's format duration is an
-// estimate that adds a single codec frame after the last PES timestamp, so
-// it ends short of the last audio PES (0.12 s in ts.ts); for ASF it adds the
-// video's start offset to the play duration (5.128 vs packets ending at
-// 5.064); for FLV without a duration in onMetaData, and WebM written to a
-// pipe, it is the last tag's timestamp or N/A. The packet span is ffprobe's
-// own frame-accurate answer.
+// DurationSeconds is ffprobe's format duration wherever ffprobe gives one:
+// the container's recorded duration (ISO BMFF movie header, AVI, Matroska
+// Info, FLV onMetaData); for ASF the play duration plus how much later the
+// video starts than the audio; for FLV without one in onMetaData, the last
+// tag's timestamp; for MPEG-TS/PS ffprobe's estimate from the timestamps
+// (each stream's last PES timestamp plus one frame). Where ffprobe says N/A
+// (Matroska/WebM written to a pipe, FLV cut short) it is the span of the
+// packets.
 var fixtures = []fixture{
 	{"mp4_faststart.mp4", "mp4", "format", "stream", ""},
 	{"mp4_moov_end.mp4", "mp4", "format", "stream", ""},
@@ -64,22 +65,25 @@ var fixtures = []fixture{
 	{"av_diff.mp4", "mp4", "format", "stream", ""},
 	{"avi.avi", "avi", "format", "stream", ""},
 	{"mkv.mkv", "matroska", "format", "end", ""},
+	{"mkv_pipe.mkv", "matroska", "packets", "end", ""},
 	{"webm.webm", "webm", "format", "end", ""},
 	{"webm_pipe.webm", "webm", "packets", "end", ""},
 	{"flv.flv", "flv", "format", "end", ""},
-	{"flv_pipe.flv", "flv", "packets", "end", ""},
-	{"wmv.wmv", "asf", "packets", "", ""},
-	{"ts.ts", "mpegts", "packets", "span", ""},
-	{"ts_wrap.ts", "mpegts", "packets", "span", ""},
-	{"m2ts.m2ts", "mpegts", "packets", "span", ""},
-	{"mpg.mpg", "mpegps", "packets", "span", ""},
-	{"vob.vob", "mpegps", "packets", "span", ""},
+	{"flv_pipe.flv", "flv", "format", "end", ""},
+	{"wmv.wmv", "asf", "format", "", ""},
+	{"wmv_mp3.wmv", "asf", "format", "", ""},
+	{"ts.ts", "mpegts", "format", "span", ""},
+	{"ts_wrap.ts", "mpegts", "format", "span", ""},
+	{"m2ts.m2ts", "mpegts", "format", "span", ""},
+	{"mpg.mpg", "mpegps", "format", "span", ""},
+	{"vob.vob", "mpegps", "format", "span", ""},
 	// Damaged: cut at 60 % of their size by gen.sh.
 	{"trunc_faststart.mp4", "mp4", "twin:mp4_faststart.mp4", "", CodeTruncated},
 	{"trunc.avi", "avi", "twin:avi.avi", "", CodeTruncated},
 	{"trunc.mkv", "matroska", "twin:mkv.mkv", "", CodeTruncated},
+	{"trunc.wmv", "asf", "twin:wmv.wmv", "", CodeTruncated},
 	{"trunc.flv", "flv", "packets", "end", CodeTruncated},
-	{"trunc.ts", "mpegts", "packets", "span", CodeTruncated},
+	{"trunc.ts", "mpegts", "format", "span", CodeTruncated},
 	{"trunc_moov_end.mp4", "", "", "", CodeUnknown},
 	{"jpeg_named.mp4", "", "", "", CodeNotVideo},
 	{"rm.rm", "", "", "", CodeNotVideo}, // RealMedia: only ffprobe knows it

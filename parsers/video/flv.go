@@ -9,9 +9,11 @@ import (
 
 // FLV: a 9-byte header, then tags each followed by its own size. The
 // onMetaData script tag at the start usually records the duration; without
-// it (files written to a pipe, broken writers) the last tags' timestamps,
-// found by walking back from the end through the trailing tag sizes, give
-// the end. A file cut short is walked forward instead.
+// it (files written to a pipe, broken writers) the duration is the
+// timestamp of the file's last tag, found through the trailing tag size, as
+// ffprobe reads it. The last tags of each kind, walked back from the end,
+// give the video's end. A file cut short is walked forward instead, and its
+// length is where its last whole frame ends.
 
 const (
 	flvAudio  = 8
@@ -26,6 +28,7 @@ type flvTag struct {
 	off   int64
 	size  int64 // data size
 	ts    int64 // presentation time, ms
+	dts   int64 // the tag's own timestamp (decoding time), ms
 	frame bool  // an audio or video frame, not a sequence header or command
 }
 
@@ -63,7 +66,7 @@ func probeFLV(s *source) (*Info, error) {
 		}
 		off += 11 + t.size + 4
 	}
-	tags, err := s.flvLastTags(first)
+	tags, lastTS, err := s.flvLastTags(first)
 	if err != nil {
 		return nil, fmt.Errorf("flv: %w", err)
 	}
@@ -73,7 +76,11 @@ func probeFLV(s *source) (*Info, error) {
 		info.VideoSeconds = float64(videoEnd) / 1000
 	}
 	if !(info.DurationSeconds > 0 && info.DurationSeconds < maxSeconds) { // absent, or nonsense
-		info.DurationSeconds = float64(max(videoEnd, audioEnd)) / 1000
+		if lastTS > 0 {
+			info.DurationSeconds = float64(lastTS) / 1000
+		} else {
+			info.DurationSeconds = float64(max(videoEnd, audioEnd)) / 1000
+		}
 	}
 	return info, nil
 }
@@ -93,6 +100,7 @@ func (s *source) flvTag(off int64) (flvTag, error) {
 	t := flvTag{typ: h[0] & 0x1F, off: off}
 	t.size = int64(h[1])<<16 | int64(h[2])<<8 | int64(h[3])
 	t.ts = int64(h[7])<<24 | int64(h[4])<<16 | int64(h[5])<<8 | int64(h[6])
+	t.dts = t.ts
 	d := h[11:]
 	switch t.typ {
 	case flvVideo:
@@ -113,14 +121,14 @@ func (s *source) flvTag(off int64) (flvTag, error) {
 
 // flvLastTags returns the last media tags: walked back from the end through
 // the trailing tag sizes, or forward from the start when the end is not a
-// tag boundary (a file cut short).
-func (s *source) flvLastTags(first int64) ([]flvTag, error) {
-	var tags []flvTag
+// tag boundary (a file cut short). lastTS is the timestamp of the last tag
+// with a nonzero one when walking back, 0 when walking forward.
+func (s *source) flvLastTags(first int64) (tags []flvTag, lastTS int64, err error) {
 	var video, audio int
-	for p, i := s.size-4, 0; p >= first && i < flvTail && (video < 8 || audio < 8); i++ {
+	for p, i := s.size-4, 0; p >= first && i < flvTail && (video < 8 || audio < 8 || lastTS == 0); i++ {
 		b, err := s.readAt(p, 4)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		prev := int64(be32(b))
 		if prev < 11 || p-prev < first {
@@ -129,6 +137,9 @@ func (s *source) flvLastTags(first int64) ([]flvTag, error) {
 		t, err := s.flvTag(p - prev)
 		if err != nil || t.size+11 != prev {
 			break
+		}
+		if lastTS == 0 {
+			lastTS = t.dts
 		}
 		if t.frame {
 			tags = append(tags, t)
@@ -141,14 +152,14 @@ func (s *source) flvLastTags(first int64) ([]flvTag, error) {
 		p = t.off - 4
 	}
 	if len(tags) > 0 {
-		return tags, nil
+		return tags, lastTS, nil
 	}
 	// Forward, keeping the latest tags of each kind.
 	off := first
 	for s.size-off >= 11 {
 		t, err := s.flvTag(off)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if off+11+t.size+4 > s.size {
 			s.truncated = true
@@ -166,9 +177,9 @@ func (s *source) flvLastTags(first int64) ([]flvTag, error) {
 		s.truncated = true
 	}
 	if len(tags) == 0 {
-		return nil, errNoDuration
+		return nil, 0, errNoDuration
 	}
-	return tags, nil
+	return tags, 0, nil
 }
 
 // flvEnd returns when the last frame of one kind ends, in ms: its timestamp

@@ -57,7 +57,7 @@ func fuzzProbe(f *testing.F, exts []string, extra ...[]byte) {
 				t.Fatalf("duration %v in %+v", d, info)
 			}
 		}
-		if info.Longest() <= 0 || info.Width < 0 || info.Height < 0 {
+		if info.DurationSeconds <= 0 || info.Width < 0 || info.Height < 0 {
 			t.Fatalf("Info %+v", info)
 		}
 	})
@@ -92,7 +92,9 @@ func FuzzFLV(f *testing.F) {
 }
 
 func FuzzASF(f *testing.F) {
-	fuzzProbe(f, []string{".wmv"}, asfFile(asfFileProps(125_000_000, 3000, 2), asfStream(guidVideoMedia)))
+	fuzzProbe(f, []string{".wmv"}, asfFile(asfFileProps(125_000_000, 3000, 2), asfStream(guidVideoMedia)),
+		cat(asfFile(asfFilePropsP(125_000_000, 3000, 0, 100), asfStreamN(guidAudioMedia, 1), asfStreamN(guidVideoMedia, 2)),
+			asfData(asfPacketBytes(100, 2900, asfPayload{1, 3000, false}, asfPayload{2, 3064, true}))))
 }
 
 func FuzzMPEG(f *testing.F) {

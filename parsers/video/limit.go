@@ -8,15 +8,15 @@ import (
 	"github.com/shoubao/shoubao/parsers/finding"
 )
 
-// CheckLimit returns a video_too_long finding when info.Longest() exceeds
-// limitSeconds, naming the measured length and the limit in Chinese
+// CheckLimit returns a video_too_long finding when info.DurationSeconds
+// exceeds limitSeconds, naming the measured length and the limit in Chinese
 // ("视频时长 3分25秒，超过规定的 3分钟"). A nil info or a limit of 0 or less
 // checks nothing.
 func CheckLimit(info *Info, limitSeconds int) []finding.Finding {
 	if info == nil || limitSeconds <= 0 {
 		return nil
 	}
-	got := info.Longest()
+	got := info.DurationSeconds
 	if got <= float64(limitSeconds) {
 		return nil
 	}

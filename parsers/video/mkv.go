@@ -14,8 +14,11 @@ import (
 // Matroska and WebM: EBML elements. The segment's Info holds the duration
 // in units of its TimecodeScale; Tracks say which track is video; ffmpeg and
 // others also write a DURATION tag per track. Files written to a pipe have no
-// duration: then the last clusters' block timecodes give the end. Clusters are
-// skipped by their size; only the last few are looked into, header by header.
+// duration: then the length is the span of the block timecodes, from the
+// earliest block of the first cluster to the end of the last block of the
+// last clusters (a recording whose clock starts at 0.148 s is not 0.148 s
+// longer). Clusters are skipped by their size; only the first and the last
+// few are looked into, header by header.
 
 // EBML IDs we read.
 const (
@@ -224,6 +227,7 @@ type mkvSegment struct {
 	duration float64 // Info Duration, ticks
 	tracks   []*mkvTrack
 	clusters []elem // the last few clusters
+	first    elem   // the first cluster (id 0: none)
 }
 
 // lastClusters is how many clusters from the end are looked into.
@@ -285,6 +289,9 @@ func (s *source) walkSegment(mk *mkvSegment, seg elem) error {
 				if e.end, err = s.clusterEnd(e); err != nil {
 					return err
 				}
+			}
+			if mk.first.id == 0 {
+				mk.first = e
 			}
 			if len(mk.clusters) == lastClusters {
 				mk.clusters = slices.Delete(mk.clusters, 0, 1)
@@ -425,9 +432,41 @@ func parseClock(v string) float64 {
 	return float64(h)*3600 + float64(m)*60 + sec
 }
 
-// readBlocks records the block timecodes of one cluster.
+// readBlocks records the block timecodes of one cluster in their tracks.
 func (s *source) readBlocks(mk *mkvSegment, c elem) error {
+	return s.clusterBlocks(mk, c, func(t *mkvTrack, b mkvBlock) bool {
+		t.keep(b)
+		return true
+	})
+}
+
+// firstBlocks is how many blocks of the first cluster are looked at for the
+// earliest timecode (B-frames put it a few blocks in).
+const firstBlocks = 16
+
+// firstStart returns the earliest block timecode among the first blocks of
+// the first cluster, in ticks.
+func (s *source) firstStart(mk *mkvSegment) (int64, bool) {
+	var first int64
+	n := 0
+	if mk.first.id == 0 {
+		return 0, false
+	}
+	_ = s.clusterBlocks(mk, mk.first, func(_ *mkvTrack, b mkvBlock) bool {
+		if n == 0 || b.start < first {
+			first = b.start
+		}
+		n++
+		return n < firstBlocks
+	})
+	return first, n > 0
+}
+
+// clusterBlocks calls fn with each block of cluster c whose track is known,
+// until fn returns false.
+func (s *source) clusterBlocks(mk *mkvSegment, c elem, fn func(*mkvTrack, mkvBlock) bool) error {
 	var base int64
+	more := true
 	block := func(e elem, dur int64) error {
 		h, err := s.readAt(e.body, int(min(12, e.end-e.body)))
 		if err != nil {
@@ -446,10 +485,10 @@ func (s *source) readBlocks(mk *mkvSegment, c elem) error {
 			frames = int(h[n+3]) + 1
 		}
 		rel := int64(int16(binary.BigEndian.Uint16(h[n:])))
-		t.keep(mkvBlock{start: base + rel, dur: dur, frames: frames})
+		more = fn(t, mkvBlock{start: base + rel, dur: dur, frames: frames})
 		return nil
 	}
-	for off := c.body; c.end-off >= 2; {
+	for off := c.body; c.end-off >= 2 && more; {
 		e, err := s.nextElem(off, c.end)
 		if err != nil {
 			return err
@@ -577,17 +616,18 @@ func (mk *mkvSegment) info(s *source) (*Info, error) {
 			break
 		}
 	}
+	first, _ := s.firstStart(mk)
 	var last int64
 	for _, t := range mk.tracks {
 		if e, ok := t.end(mk.scale); ok {
 			last = max(last, e)
 			if t == video && info.VideoSeconds == 0 {
-				info.VideoSeconds = float64(e) * tick
+				info.VideoSeconds = float64(max(e-first, 0)) * tick
 			}
 		}
 	}
 	if info.DurationSeconds == 0 {
-		info.DurationSeconds = float64(last) * tick
+		info.DurationSeconds = float64(max(last-first, 0)) * tick
 	}
 	return info, nil
 }

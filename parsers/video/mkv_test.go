@@ -1,6 +1,7 @@
 package video
 
 import (
+	"context"
 	"math"
 	"testing"
 )
@@ -72,14 +73,19 @@ func TestMatroska(t *testing.T) {
 		{"no duration: last cluster plus default duration", cat(mkvHeader("webm"),
 			unsized(idSegment, el(idInfo, el(idTimecodeScale, u(1_000_000))), mkvTracks(40_000_000, 1),
 				cluster(0, simpleBlock(0, 1), simpleBlock(40, 1)), cluster(80, simpleBlock(0, 1), simpleBlock(40, 1)))), 0.16, 0.16, "", ""},
+		// Without a duration the length is the blocks' span: the first
+		// block is at 1 s, the last (3 laced frames of 20 ms) at 2 s.
 		{"unsized clusters, laced block, cues after", cat(mkvHeader("matroska"),
 			unsized(idSegment, mkvTracks(20_000_000, 1),
 				unsized(idCluster, el(idTimecode, u(1000)), simpleBlock(0, 1)),
 				unsized(idCluster, el(idTimecode, u(2000)), simpleBlock(0, 3)),
-				el(0x1C53BB6B))), 2.06, 2.06, "", ""},
+				el(0x1C53BB6B))), 1.06, 1.06, "", ""},
 		{"block group duration", cat(mkvHeader("matroska"),
 			el(idSegment, mkvTracks(0, 1), cluster(0, el(idBlockGroup,
-				el(idBlock, []byte{0x81}, be(int16(500)), []byte{0}), el(idBlockDuration, u(250)))))), 0.75, 0.75, "", ""},
+				el(idBlock, []byte{0x81}, be(int16(500)), []byte{0}), el(idBlockDuration, u(250)))))), 0.25, 0.25, "", ""},
+		{"block groups, earliest block second (B-frames)", cat(mkvHeader("matroska"),
+			el(idSegment, mkvTracks(40_000_000, 1), cluster(100, simpleBlock(80, 1), simpleBlock(0, 1), simpleBlock(40, 1)),
+				cluster(300, simpleBlock(0, 1)))), 0.24, 0.24, "", ""},
 		{"audio only", cat(mkvHeader("matroska"), el(idSegment, info(1_000_000, f64(1000)), mkvTracks(0, 2))), 0, 0, CodeNotVideo, ""},
 		{"huge element size before the end: cut short", cat(mkvHeader("matroska"),
 			el(idSegment, info(1_000_000, f64(5000)), mkvTracks(0, 1), cat(ebmlIDBytes(idCluster), be(uint64(1<<56|1<<50))))), 5, 0, CodeTruncated, ""},
@@ -123,5 +129,24 @@ func TestVint(t *testing.T) {
 		if n != tt.n || v != tt.v || allOnes != tt.allOnes || ok != tt.ok {
 			t.Errorf("vint(% x) = %d %d %v %v", tt.in, n, v, allOnes, ok)
 		}
+	}
+}
+
+// TestPipeMatroskaLimit: a 179.9 s Matroska written to a pipe (no duration
+// in its header) whose clock starts at 0.148 s lasts 179.9 s, within a
+// 3-minute limit, though its last block ends 180.048 s after zero.
+func TestPipeMatroskaLimit(t *testing.T) {
+	info, fs := ProbeFile(context.Background(), "testdata/mkv_pipe.mkv", Options{})
+	if info == nil || len(fs) != 0 {
+		t.Fatalf("Info %+v findings %v", info, fs)
+	}
+	if math.Abs(info.DurationSeconds-179.9) > 1e-6 || math.Abs(info.VideoSeconds-179.9) > 1e-6 {
+		t.Errorf("Info %+v, want 179.9 s", info)
+	}
+	if got := CheckLimit(info, 180); len(got) != 0 {
+		t.Errorf("limit 180 s: %v, want none", got)
+	}
+	if got := CheckLimit(info, 179); len(got) != 1 || got[0].Code != CodeTooLong {
+		t.Errorf("limit 179 s: %v, want video_too_long", got)
 	}
 }

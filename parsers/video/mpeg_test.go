@@ -37,7 +37,9 @@ func tsPacketBytes(pid uint16, start bool, payload []byte) []byte {
 
 func TestTransportStream(t *testing.T) {
 	// 50 video frames at 25 fps starting 1 s before the 33-bit wrap, and an
-	// ADTS audio track whose last PES holds three 1024-sample frames.
+	// ADTS audio track whose last PES holds three 1024-sample frames: as
+	// ffprobe, the audio ends one frame after that PES's timestamp (2.01 s),
+	// not three (2.053 s).
 	var file []byte
 	start := int64(ptsWrap - ptsHz)
 	for i := int64(0); i < 50; i++ {
@@ -45,12 +47,12 @@ func TestTransportStream(t *testing.T) {
 	}
 	adts := func() []byte { return []byte{0xFF, 0xF1, 0x4C, 0x80, 0x01, 0x1F, 0xFC} } // 48 kHz, 8 bytes
 	frame := cat(adts(), []byte{0})
-	file = append(file, tsPacketBytes(0x101, true, pesPTS(0xC0, (start+178000)%ptsWrap, cat(frame, frame, frame)))...)
+	file = append(file, tsPacketBytes(0x101, true, pesPTS(0xC0, (start+179000)%ptsWrap, cat(frame, frame, frame)))...)
 	info, fs := probeBytes(t, file, Options{})
 	if info == nil {
 		t.Fatalf("no Info: %v", fs)
 	}
-	wantDur := float64(178000+3*1024*ptsHz/48000) / ptsHz
+	wantDur := float64(179000+1024*ptsHz/48000) / ptsHz
 	if math.Abs(info.DurationSeconds-wantDur) > 1e-5 || math.Abs(info.VideoSeconds-2) > 1e-5 {
 		t.Errorf("Info %+v, want duration %v video 2", info, wantDur)
 	}

@@ -8,8 +8,9 @@ import (
 // MPEG program and transport streams carry no duration: the length is the
 // span of the elementary streams' presentation timestamps (PTS, 90 kHz,
 // 33 bits, wrapping), read from a window at each end of the file. Each
-// stream ends one frame after its last PTS; for audio, whose PES packets
-// often hold several frames, the frames of the last PES are counted.
+// stream ends one frame after its last PTS, as ffprobe estimates a format
+// duration from timestamps: for audio, whose PES packets often hold several
+// frames, one frame of the last PES (not all of them).
 
 const (
 	ptsHz   = 90000
@@ -125,16 +126,16 @@ func (tl *timeline) missingInTail() bool {
 	return false
 }
 
-// end returns when the stream's last frame ends, in ticks: for audio the
-// last PES's frames counted, else one frame after the last PTS, the frame
-// being the sequence header's frame interval (video) or the smallest gap
-// between PTS values when that is under a second.
+// end returns when the stream ends, in ticks: one frame after its last
+// PTS, the frame being the audio frame of the last PES, the sequence
+// header's frame interval (video) or the smallest gap between PTS values
+// when that is under a second.
 func (es *esTimes) end(frame int64) int64 {
 	if es.kind == 's' { // clock references, not frames: the span is all we know
 		return es.maxPTS
 	}
 	if es.kind == 'a' {
-		if d := audioDuration(es.last); d > 0 {
+		if d := audioFrame(es.last); d > 0 {
 			return max(es.maxPTS, es.lastPTS+d)
 		}
 	}

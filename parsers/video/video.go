@@ -28,18 +28,18 @@ type Info struct {
 	// webm, flv, asf, mpegts, mpegps; or, when ffprobe measured a container
 	// we do not read ourselves, ffprobe's format name (e.g. rm, ogg).
 	Container string `json:"container"`
-	// DurationSeconds is the whole file's duration.
+	// DurationSeconds is the video's length: the whole file's duration as
+	// ffprobe's format duration gives it (the container's recorded
+	// duration; without one, the span of the timestamps). It is the length
+	// shown and the one a limit is checked against (CheckLimit).
 	DurationSeconds float64 `json:"duration_seconds"`
-	// VideoSeconds is the video track's duration (0 when unknown).
+	// VideoSeconds is the video track's duration (0 when unknown), for
+	// information only.
 	VideoSeconds float64 `json:"video_seconds"`
 	// Width and Height of the video track in pixels (0 when unknown).
 	Width  int `json:"width"`
 	Height int `json:"height"`
 }
-
-// Longest returns the longer of the file and video-track durations: the
-// value a length limit is checked against.
-func (i *Info) Longest() float64 { return max(i.DurationSeconds, i.VideoSeconds) }
 
 // Finding codes reported by this package.
 const (
@@ -50,8 +50,13 @@ const (
 	// CodeNotVideo: the file is not a video container, or has no video track.
 	CodeNotVideo = "not_a_video"
 	// CodeTruncated: the file ends before its container says it should; the
-	// length reported is the one the container records.
+	// length reported is the one the container records. A truncated video
+	// cannot be used as the material it stands for.
 	CodeTruncated = "video_truncated"
+	// CodeUnreadable: a file named as a video whose content cannot be played
+	// as one, such as a picture named .mp4. Probe does not know names and
+	// never reports it; parsers/inspect does, keeping the kind video.
+	CodeUnreadable = "video_unreadable"
 )
 
 // Options bounds one probe. The zero value is usable: every zero field takes
@@ -182,7 +187,7 @@ func probe(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Info,
 	info.Container = container
 	var fs []finding.Finding
 	if s.truncated {
-		fs = append(fs, finding.New(CodeTruncated, "视频文件不完整（可能没有传完或已损坏），时长按文件记录计为 %s，请核对能否正常播放", formatSeconds(info.Longest())))
+		fs = append(fs, finding.New(CodeTruncated, "视频文件不完整（可能未上传完或已损坏），无法作为视频报送；文件记录的时长为 %s", formatSeconds(info.DurationSeconds)))
 	}
 	return info, fs, false
 }
@@ -193,7 +198,10 @@ func check(info *Info) error {
 	if !ok(info.DurationSeconds) || !ok(info.VideoSeconds) {
 		return corrupt("implausible duration %v / %v", info.DurationSeconds, info.VideoSeconds)
 	}
-	if info.DurationSeconds == 0 && info.VideoSeconds == 0 {
+	if info.DurationSeconds == 0 { // as ffprobe, the streams' length stands for the file's
+		info.DurationSeconds = info.VideoSeconds
+	}
+	if info.DurationSeconds == 0 {
 		return errNoDuration
 	}
 	if info.Width < 0 || info.Height < 0 || info.Width > 1<<16 || info.Height > 1<<16 {

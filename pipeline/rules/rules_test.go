@@ -42,6 +42,7 @@ type file struct {
 	name, kind string
 	seconds    float64 // video length
 	stamp      string  // statistics table's 盖章 unit
+	finding    string  // a parser finding's code
 }
 
 var nextID int64
@@ -58,6 +59,9 @@ func row(mailbox, msgID, from, subject string, at time.Time, class string, files
 			a.Details, _ = json.Marshal(map[string]any{"video": map[string]any{"duration_seconds": f.seconds}})
 		case f.stamp != "":
 			a.Details, _ = json.Marshal(map[string]any{"stats": map[string]any{"unit": f.stamp, "fields": map[string]any{"科普活动开展次数": map[string]any{"value": 3, "raw": "3"}}}})
+		}
+		if f.finding != "" {
+			a.Findings, _ = json.Marshal([]map[string]string{{"code": f.finding, "message": "…"}})
 		}
 		m.Attachments = append(m.Attachments, a)
 	}
@@ -176,6 +180,17 @@ func TestJudge(t *testing.T) {
 			rows: [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(3, 9), report, long)},
 			unit: lingchuan, status: rules.Incomplete, missing: []campaign.Material{campaign.MaterialMedia},
 			problems: []string{"video_too_long"}},
+		{name: "a truncated video is not usable, whatever length it claims",
+			rows: [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(3, 9), report,
+				file{name: "视频.mp4", kind: "video", seconds: 170, finding: "video_truncated"})},
+			unit: lingchuan, status: rules.Incomplete, missing: []campaign.Material{campaign.MaterialMedia},
+			problems: []string{"video_truncated"},
+			check: func(t *testing.T, st *rules.State) {
+				u := unit(t, st, lingchuan)
+				if f := u.Messages[0].Files[1]; f.Usable == nil || *f.Usable || f.Why != "视频文件不完整（可能未上传完）" || f.VideoSeconds != 170 {
+					t.Errorf("file state %+v", f)
+				}
+			}},
 		{name: "an accepted long video counts",
 			rows:      [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(3, 9), report, long)},
 			decisions: []rules.Decision{{Kind: rules.DecideAcceptProblem, Message: "a@x", Code: "video_too_long", File: "宣传片.mp4", By: "王科长"}},

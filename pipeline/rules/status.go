@@ -51,6 +51,14 @@ func usable(c *campaign.Campaign, f *File, accepted func(code string) bool) (ok 
 			return false, why, nil
 		}
 	case "video":
+		for _, fd := range f.Findings {
+			switch fd.Code {
+			case video.CodeTruncated:
+				return false, "视频文件不完整（可能未上传完）", nil
+			case video.CodeUnreadable:
+				return false, fd.Message, nil
+			}
+		}
 		if f.Video == nil {
 			return false, "无法读取视频时长", nil
 		}
@@ -81,7 +89,7 @@ func fileStates(c *campaign.Campaign, m *Message, dec *decisions) []FileState {
 func fileState(c *campaign.Campaign, m *Message, f *File, dec *decisions) (FileState, []Problem) {
 	fs := FileState{Name: f.Name, Kind: f.Kind, Size: f.Size, SHA256: f.SHA256}
 	if f.Video != nil {
-		fs.VideoSeconds = f.Video.Longest()
+		fs.VideoSeconds = f.Video.DurationSeconds
 	}
 	if len(materialsOf(f.Kind)) == 0 {
 		return fs, nil

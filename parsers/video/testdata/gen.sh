@@ -53,13 +53,20 @@ ff $V $A -c:v mpeg4 -q:v 31 -c:a libmp3lame -b:a 8k -ac 1 avi.avi
 ff $V $A $X264 $AAC -fflags +bitexact mkv.mkv
 ff $V $A -c:v libvpx -b:v 20k -c:a libopus -b:a 6k -ac 1 -fflags +bitexact webm.webm
 ff $V -c:v libvpx -b:v 20k -fflags +bitexact -f webm - > webm_pipe.webm
+# A 179.9 s Matroska written to a pipe whose clock starts at 0.148 s (as a
+# recording cut from a stream with -copyts keeps it): its last block ends at
+# 180.048 s, but it lasts 179.9 s and is within a 3-minute limit.
+ff -f lavfi -i testsrc=size=16x16:rate=10:duration=179.9 -c:v libx264 -preset ultrafast -crf 45 -g 250 \
+	-pix_fmt yuv420p -output_ts_offset 0.148 -fflags +bitexact -f matroska - > mkv_pipe.mkv
 
 # FLV; written to a pipe the metadata carries no duration.
 ff $V $A -c:v flv -q:v 31 -c:a libmp3lame -ar 11025 -b:a 8k -ac 1 flv.flv
 ff $V $A -c:v flv -q:v 31 -c:a libmp3lame -ar 11025 -b:a 8k -ac 1 -f flv - > flv_pipe.flv
 
-# ASF / Windows Media.
+# ASF / Windows Media. The video starts 64 ms after the audio (138 ms with
+# MP3 audio), which ffprobe's format duration counts.
 ff $V $A -c:v wmv2 -q:v 31 -c:a wmav2 -b:a 24k -ac 1 wmv.wmv
+ff $V $A -c:v wmv2 -q:v 31 -c:a libmp3lame -b:a 8k -ac 1 wmv_mp3.wmv
 
 # MPEG transport streams: plain, timestamps wrapping past 2^33 mid-file,
 # and a 192-byte-packet M2TS as camcorders write.
@@ -84,3 +91,4 @@ cut mkv.mkv 60 trunc.mkv
 cut flv_pipe.flv 60 trunc.flv
 cut ts.ts 60 trunc.ts
 cut avi.avi 60 trunc.avi
+cut wmv.wmv 60 trunc.wmv
