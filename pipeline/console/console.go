@@ -137,6 +137,9 @@ func (c *Console) routes() http.Handler {
 	mux.HandleFunc("GET /login", c.loginPage)
 	mux.HandleFunc("POST /login", c.login)
 	mux.Handle("GET /assets/", assetHandler())
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/assets/icon.svg", http.StatusMovedPermanently)
+	})
 	mux.Handle("/", c.auth(private))
 	return securityHeaders(mux)
 }

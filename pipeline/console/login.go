@@ -35,7 +35,14 @@ func (c *Console) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) showLogin(w http.ResponseWriter, r *http.Request, status int, d loginData) {
-	d.Token = newToken()
+	// One token per browser, kept while it lasts: a second login page
+	// (another tab, a request the browser makes by itself) must not
+	// invalidate the first.
+	if ck, err := r.Cookie(loginCookie); err == nil && len(ck.Value) == len(newToken()) {
+		d.Token = ck.Value
+	} else {
+		d.Token = newToken()
+	}
 	d.Next = safeNext(d.Next)
 	c.setCookie(w, r, loginCookie, d.Token, 3600)
 	c.render(w, r, status, "login", &page{Title: "登录", Data: d})
