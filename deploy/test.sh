@@ -14,6 +14,9 @@
 #   poppler      pdftotext reads PDF notices (campaign import)
 #   LibreOffice  libreoffice-calc (soffice) opens the exported .xlsx files; 7-Zip
 #                (p7zip-full) and unzip list and extract the exported zip
+#   Chromium     the officers' console's browser test drives it headless
+#                (chromium, and fonts-noto-cjk so that its screenshots show
+#                Chinese)
 # then runs go vet and every test (with the race detector), with
 # SHOUBAO_REQUIRE_SERVICES=1 so that a
 # missing service fails the run instead of skipping tests.
@@ -116,6 +119,10 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 command -v soffice >/dev/null || need+=(libreoffice-calc)
 command -v 7z >/dev/null || need+=(p7zip-full)
 command -v unzip >/dev/null || need+=(unzip)
+# The console's browser test (pipeline/console): Chromium headless, and a CJK
+# font for its screenshots.
+command -v chromium >/dev/null || need+=(chromium)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 if [ -n "$new_postfix" ] && $SUDO postfix status >/dev/null 2>&1; then
   log "stopping the Postfix instance the package started"
