@@ -80,6 +80,8 @@ type File struct {
 	Video *video.Info
 	// StatsUnit is the unit on the statistics table's 盖章 line.
 	StatsUnit string
+	// Stats is the statistics table read from the file, or nil.
+	Stats *sheets.Stats
 	// TableRead: a statistics table with at least one value, or a
 	// recommendation list with at least one row, was read from the file.
 	TableRead bool
@@ -161,7 +163,7 @@ func fromRow(key string, r sinks.Message, cp Copy) Message {
 			if json.Unmarshal(at.Details, &d) == nil {
 				f.Video = d.Video
 				if d.Stats != nil {
-					f.StatsUnit = d.Stats.Unit
+					f.StatsUnit, f.Stats = d.Stats.Unit, d.Stats
 					for _, v := range d.Stats.Fields {
 						if v.Value != nil {
 							f.TableRead = true

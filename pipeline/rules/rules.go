@@ -25,6 +25,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shoubao/shoubao/parsers/sheets"
 	"github.com/shoubao/shoubao/pipeline/campaign"
 )
 
@@ -109,6 +110,19 @@ type UnitState struct {
 	// Addresses are where the unit can be written to: the roster's and
 	// the officers' sender addresses, then those learned from its mail.
 	Addresses []string `json:"addresses"`
+	// Stats is the unit's final statistics table: the latest usable one
+	// of its counting messages that a resubmission has not superseded
+	// (what exports sum), or nil.
+	Stats *UnitStats `json:"stats,omitempty"`
+}
+
+// UnitStats is the statistics table a unit's values come from.
+type UnitStats struct {
+	// Message is the key of the message, File the file's name.
+	Message string `json:"message"`
+	File    string `json:"file"`
+	// Fields are the values read, keyed by the template's labels.
+	Fields map[string]sheets.Value `json:"fields"`
 }
 
 // Material states.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shoubao/shoubao/parsers/sheets"
 	"github.com/shoubao/shoubao/parsers/video"
 	"github.com/shoubao/shoubao/pipeline/campaign"
 )
@@ -173,6 +174,15 @@ func judgeUnit(c *campaign.Campaign, name string, msgs []Message, judged []Messa
 	}
 	for _, i := range idx {
 		us.Messages = append(us.Messages, judged[i])
+		js := &judged[i]
+		if !js.Category.Counts() || js.Superseded {
+			continue
+		}
+		for k, f := range msgs[i].Files {
+			if u := js.Files[k].Usable; u != nil && *u && f.Stats != nil && hasValue(f.Stats) {
+				us.Stats = &UnitStats{Message: js.Key, File: f.Name, Fields: f.Stats.Fields}
+			}
+		}
 	}
 	for _, mat := range c.Materials {
 		s, ok := slots[mat]
@@ -300,4 +310,14 @@ func dedupe(ps []Problem) []Problem {
 		}
 	}
 	return out
+}
+
+// hasValue reports whether any field of a statistics table was read.
+func hasValue(s *sheets.Stats) bool {
+	for _, v := range s.Fields {
+		if v.Value != nil {
+			return true
+		}
+	}
+	return false
 }
