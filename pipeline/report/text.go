@@ -79,6 +79,27 @@ func WriteText(w io.Writer, st *rules.State) error {
 			tw.printf("  %s  %s%s  《%s》\n", clock(m.Arrival, "01-02 15:04"), m.From, unitSuffix(m), m.Subject)
 		}
 	}
+	var failed []rules.MessageState
+	for _, list := range [][]rules.MessageState{st.Unmatched, st.Inquiries, st.Other} {
+		for _, m := range list {
+			if strings.HasPrefix(m.Receipt, "failed") {
+				failed = append(failed, m)
+			}
+		}
+	}
+	for _, u := range st.Units {
+		for _, m := range u.Messages {
+			if strings.HasPrefix(m.Receipt, "failed") {
+				failed = append(failed, m)
+			}
+		}
+	}
+	if len(failed) > 0 {
+		tw.printf("\n回执发送失败（对方未收到自动回执，请人工联系）：\n")
+		for _, m := range failed {
+			tw.printf("  %s  %s  《%s》  %s\n", clock(m.Arrival, "01-02 15:04"), m.From, m.Subject, strings.TrimPrefix(m.Receipt, "failed: "))
+		}
+	}
 	if len(st.Other) > 0 {
 		tw.printf("\n其他邮件（非报送）：\n")
 		for _, m := range st.Other {
