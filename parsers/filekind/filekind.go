@@ -72,6 +72,12 @@ type Result struct {
 	NameKind string
 	// Reason completes NameKind: "内容只有 1 字节", "内容不是 DOCX 文件"…
 	Reason string
+	// Damaged is true when the content starts as the container of the
+	// format the name gives (a zip for .xlsx .docx .pptx .odt .ods, an OLE2
+	// compound file for .xls .et .doc .wps) but the container cannot be
+	// read (a truncated upload, a damaged file): Format is then the name's
+	// and the kind is the one the name says, not archive or other.
+	Damaged bool
 }
 
 // HeadSize is how many leading bytes Detect looks at.
@@ -94,11 +100,17 @@ func Detect(ra io.ReaderAt, size int64, name string) Result {
 		head = head[:m]
 	}
 	var r Result
-	r.Format, r.Encrypted = sniff(head, ra, size, name)
+	var unreadable bool
+	r.Format, r.Encrypted, unreadable = sniff(head, ra, size, name)
 	base := baseName(name)
 	extFormat := formatByExt[strings.ToLower(path.Ext(base))]
 	if extFormat == "gzip" && strings.HasSuffix(strings.ToLower(base), ".tar.gz") {
 		extFormat = "tar.gz"
+	}
+	if unreadable && extFormat != "" && containerOf[extFormat] == r.Format {
+		// The name's format in a container that cannot be read: a damaged
+		// file of the kind the name says.
+		r.Format, r.Damaged = extFormat, true
 	}
 	if r.Format != "" {
 		r.ByContent = true
@@ -389,55 +401,65 @@ var formatByExt = map[string]string{
 	".eml": "eml",
 }
 
-// sniff returns the format the content shows, or "".
-func sniff(h []byte, ra io.ReaderAt, size int64, name string) (format string, encrypted bool) {
+// containerOf names the container each Office format lives in, as sniff
+// reports it when it cannot look inside.
+var containerOf = map[string]string{
+	"xlsx": "zip", "docx": "zip", "pptx": "zip", "odt": "zip", "ods": "zip",
+	"xls": "ole", "et": "ole", "doc": "ole", "wps": "ole",
+}
+
+// sniff returns the format the content shows, or "". unreadable is true
+// when the content is a zip or OLE2 container that cannot be opened (the
+// format is then "zip" or "ole").
+func sniff(h []byte, ra io.ReaderAt, size int64, name string) (format string, encrypted, unreadable bool) {
 	ext := strings.ToLower(path.Ext(name))
 	has := func(off int, sig string) bool {
 		return len(h) >= off+len(sig) && string(h[off:off+len(sig)]) == sig
 	}
 	switch {
 	case has(0, "\xff\xd8\xff"):
-		return "jpeg", false
+		return "jpeg", false, false
 	case has(0, "\x89PNG\r\n\x1a\n"):
-		return "png", false
+		return "png", false, false
 	case has(0, "GIF87a"), has(0, "GIF89a"):
-		return "gif", false
+		return "gif", false, false
 	case has(0, "RIFF") && has(8, "WEBP"):
-		return "webp", false
+		return "webp", false, false
 	case has(0, "II*\x00"), has(0, "MM\x00*"):
-		return "tiff", false
+		return "tiff", false, false
 	case has(0, "BM") && len(h) >= 18 && (h[14] == 12 || h[14] == 40 || h[14] == 56 || h[14] == 108 || h[14] == 124) && h[15] == 0:
-		return "bmp", false
+		return "bmp", false, false
 	case has(4, "ftyp") && stillImage(h) != "":
-		return stillImage(h), false
+		return stillImage(h), false, false
 	case video.Sniff(h) != "":
 		// The video parser owns the container families.
-		return video.Sniff(h), false
+		return video.Sniff(h), false, false
 	case has(0, "%PDF-"), bytes.Contains(h[:min(len(h), 1024)], []byte("%PDF-")):
 		// Acrobat accepts the header anywhere in the first kilobyte.
-		return "pdf", false
+		return "pdf", false, false
 	case has(0, "{\\rtf"):
-		return "rtf", false
+		return "rtf", false, false
 	case has(0, "Rar!\x1a\x07"):
-		return "rar", false
+		return "rar", false, false
 	case has(0, "7z\xbc\xaf\x27\x1c"):
-		return "7z", false
+		return "7z", false, false
 	case has(0, "\x1f\x8b\x08"):
-		return gzipFormat(ra, size), false
+		return gzipFormat(ra, size), false, false
 	case len(h) >= 512 && archive.IsTarHeader(h):
-		return "tar", false
+		return "tar", false, false
 	case has(0, "MZ") && isPE(h):
-		return "exe", false
+		return "exe", false, false
 	case has(0, "\x7fELF"):
-		return "elf", false
+		return "elf", false, false
 	case has(0, "PK\x03\x04"), has(0, "PK\x05\x06"), has(0, "PK\x07\x08"):
-		return zipFormat(ra, size), false
+		format, ok := zipFormat(ra, size)
+		return format, false, !ok
 	case has(0, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
 		return oleFormat(ra, ext)
 	case looksLikeMessage(h):
-		return "eml", false
+		return "eml", false, false
 	}
-	return "", false
+	return "", false, false
 }
 
 // isPE reports whether an MZ header points to a PE signature: a Windows
@@ -490,14 +512,15 @@ func stillImage(h []byte) string {
 	return ""
 }
 
-// zipFormat tells an OOXML or ODF document from a plain zip by its members.
-func zipFormat(ra io.ReaderAt, size int64) string {
+// zipFormat tells an OOXML or ODF document from a plain zip by its members;
+// ok is false when the zip's directory cannot be read.
+func zipFormat(ra io.ReaderAt, size int64) (format string, ok bool) {
 	if ra == nil {
-		return "zip"
+		return "zip", true
 	}
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		return "zip"
+		return "zip", false
 	}
 	var contentTypes, xl, word, ppt bool
 	for i, f := range zr.File {
@@ -521,9 +544,9 @@ func zipFormat(ra io.ReaderAt, size int64) string {
 					rc.Close()
 					switch strings.TrimSpace(string(b)) {
 					case "application/vnd.oasis.opendocument.text":
-						return "odt"
+						return "odt", true
 					case "application/vnd.oasis.opendocument.spreadsheet":
-						return "ods"
+						return "ods", true
 					}
 				}
 			}
@@ -531,24 +554,25 @@ func zipFormat(ra io.ReaderAt, size int64) string {
 	}
 	switch {
 	case contentTypes && xl:
-		return "xlsx"
+		return "xlsx", true
 	case contentTypes && word:
-		return "docx"
+		return "docx", true
 	case contentTypes && ppt:
-		return "pptx"
+		return "pptx", true
 	}
-	return "zip"
+	return "zip", true
 }
 
 // oleFormat tells Excel/WPS spreadsheets from Word/WPS documents in an OLE2
-// compound file by their stream names.
-func oleFormat(ra io.ReaderAt, ext string) (string, bool) {
+// compound file by their stream names; unreadable when the compound file
+// cannot be opened.
+func oleFormat(ra io.ReaderAt, ext string) (string, bool, bool) {
 	if ra == nil {
-		return "ole", false
+		return "ole", false, false
 	}
 	doc, err := mscfb.New(ra)
 	if err != nil {
-		return "ole", false
+		return "ole", false, true
 	}
 	var book, word, ppt, encrypted, msg bool
 	for i := 0; i < 10000; i++ {
@@ -573,25 +597,25 @@ func oleFormat(ra io.ReaderAt, ext string) (string, bool) {
 	case encrypted:
 		switch ext {
 		case ".xlsx", ".xls", ".et":
-			return "xlsx", true
+			return "xlsx", true, false
 		case ".docx", ".doc", ".wps":
-			return "docx", true
+			return "docx", true, false
 		}
-		return "ole", true
+		return "ole", true, false
 	case book && ext == ".et":
-		return "et", false
+		return "et", false, false
 	case book:
-		return "xls", false
+		return "xls", false, false
 	case word && ext == ".wps":
-		return "wps", false
+		return "wps", false, false
 	case word:
-		return "doc", false
+		return "doc", false, false
 	case ppt:
-		return "ppt", false
+		return "ppt", false, false
 	case msg:
-		return "outlook-msg", false
+		return "outlook-msg", false, false
 	}
-	return "ole", false
+	return "ole", false, false
 }
 
 // looksLikeMessage reports whether h starts like an RFC 5322 message: a

@@ -145,3 +145,47 @@ func TestDetectNameKind(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectDamaged: a file whose container cannot be read keeps the kind
+// its name says (a damaged statistics table is a table that cannot be read,
+// not an archive), with Damaged set; a damaged archive stays an archive.
+func TestDetectDamaged(t *testing.T) {
+	read := func(p string) []byte {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	media := "../mail/testdata/media/"
+	cut := func(b []byte) []byte { return b[:len(b)*6/10] }
+	xlsx, docx, xls := read(media+"stats.xlsx"), read(media+"report.docx"), read("testdata/sheet.xls")
+	zip := read("../archive/testdata/utf8_flag.zip")
+	ole := append([]byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), make([]byte, 600)...)
+	tests := []struct {
+		name, file      string
+		data            []byte
+		kind, format    string
+		damaged         bool
+		mismatch, named string
+	}{
+		{"truncated xlsx named as a statistics table", "开展情况统计表.xlsx", cut(xlsx), StatsTable, "xlsx", true, "", ""},
+		{"truncated xlsx named as a recommendation list", "特色活动推荐表.xlsx", cut(xlsx), RecommendTable, "xlsx", true, "", ""},
+		{"truncated xlsx without a keyword", "附件1.xlsx", cut(xlsx), Other, "xlsx", true, "", ""},
+		{"truncated docx report", "活动总结.docx", cut(docx), Report, "docx", true, "", ""},
+		{"damaged OLE named .xls", "开展情况统计表.xls", ole, StatsTable, "xls", true, "", ""},
+		{"truncated xls", "开展情况统计表.xls", cut(xls), StatsTable, "xls", true, "", ""},
+		{"truncated zip stays an archive", "材料.zip", cut(zip), Archive, "zip", false, "", ""},
+		{"a readable zip named .xlsx is a zip", "统计表.xlsx", zip, Archive, "zip", false, "xlsx", ""},
+		{"a damaged zip named .mp4 is a zip", "视频.mp4", cut(zip), Archive, "zip", false, "mp4", ""},
+		{"a whole xlsx is not damaged", "开展情况统计表.xlsx", xlsx, StatsTable, "xlsx", false, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Detect(bytes.NewReader(tt.data), int64(len(tt.data)), tt.file)
+			if r.Kind != tt.kind || r.Format != tt.format || r.Damaged != tt.damaged || r.Mismatch != tt.mismatch || r.NameKind != tt.named {
+				t.Errorf("Detect = %+v", r)
+			}
+		})
+	}
+}

@@ -10,8 +10,9 @@ import (
 	"github.com/shoubao/shoubao/parsers/internal/hostile"
 )
 
-// FuzzDetect: any content under any name is classified without panic, and
-// a kind the content ruled out always comes with a reason.
+// FuzzDetect: any content under any name is classified without panic, a
+// kind the content ruled out always comes with a reason, and a damaged file
+// has its name's Office format, never an archive's kind.
 func FuzzDetect(f *testing.F) {
 	for _, pat := range []string{"testdata/*", "../mail/testdata/media/*", "../archive/testdata/*.zip"} {
 		files, _ := filepath.Glob(pat)
@@ -35,6 +36,9 @@ func FuzzDetect(f *testing.F) {
 		}
 		if r.Kind == "" || !utf8.ValidString(r.Reason) {
 			t.Errorf("Detect = %+v", r)
+		}
+		if r.Damaged && (containerOf[r.Format] == "" || r.Mismatch != "" || r.Kind == Archive) {
+			t.Errorf("damaged: Detect = %+v", r)
 		}
 	})
 }

@@ -110,9 +110,22 @@ func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, ar
 	}
 	res := filekind.Detect(f, n.Size, n.Name)
 	n.Kind, n.Format = res.Kind, res.Format
-	if res.Mismatch != "" {
+	// A picture named as a video is the unit's video gone wrong, not a
+	// photo: the kind stays video, which cannot be used.
+	pictureAsVideo := res.Kind == filekind.Photo && res.Mismatch != "" &&
+		filekind.Detect(nil, 0, n.Name).Family == filekind.FamilyVideo
+	switch {
+	case pictureAsVideo:
+		n.Kind = filekind.Video
+		n.Findings = append(n.Findings, finding.New(video.CodeUnreadable,
+			"文件名为视频，实际是图片（%s 的内容是 %s 图片），无法作为视频报送", n.Name, strings.ToUpper(res.Format)))
+	case res.Mismatch != "":
 		n.Findings = append(n.Findings, finding.New("extension_mismatch",
 			"文件 %s 的扩展名表示 %s，但内容是 %s，按内容处理", n.Name, res.Mismatch, res.Format))
+	}
+	if res.Damaged {
+		n.Findings = append(n.Findings, finding.New("file_corrupt",
+			"文件 %s 已损坏，无法打开（不是完整的 %s 文件，可能未上传完）", n.Name, strings.ToUpper(res.Format)))
 	}
 	if res.NameKind != "" {
 		n.Findings = append(n.Findings, finding.New("kind_mismatch",
@@ -146,6 +159,9 @@ func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, ar
 			return err
 		}
 	case filekind.Video:
+		if pictureAsVideo {
+			break
+		}
 		info, fl := video.ProbeFile(ctx, f.Name(), video.Options{FFprobe: in.opts.FFprobe})
 		if err := ctx.Err(); err != nil {
 			return err

@@ -65,3 +65,44 @@ func TestGolden(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenFiles inspects the single files of testdata/files (made by
+// testdata/gen_files.sh) as `shoubao probe` does, with a 3-minute limit, and
+// compares the JSON with testdata/golden/files/NAME.golden.
+func TestGoldenFiles(t *testing.T) {
+	files, err := filepath.Glob("testdata/files/*")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no files (%v); run testdata/gen_files.sh", err)
+	}
+	for _, in := range files {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			n, err := File(context.Background(), in, Options{TempDir: t.TempDir(), VideoLimitSeconds: 180})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n.Path = filepath.ToSlash(in)
+			got, err := json.MarshalIndent(n, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			golden := filepath.Join("testdata", "golden", "files", filepath.Base(in)+".golden")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("inspection of %s differs from %s:\n%s", in, golden, got)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -37,6 +38,42 @@ func TestTables(t *testing.T) {
 			}
 			if n.Kind != tt.kind || (n.Stats != nil) != tt.stats || (n.Recommend != nil) != tt.recommend {
 				t.Errorf("kind %s stats %v recommend %v findings %v", n.Kind, n.Stats != nil, n.Recommend != nil, n.Findings)
+			}
+		})
+	}
+}
+
+// TestNameKindKept: a picture named as a video stays a video that cannot
+// be used (video_unreadable, not a photo); a spreadsheet whose zip or OLE2
+// container cannot be opened keeps the kind its name says (a table that
+// cannot be read, not an archive); a truncated video is measured as
+// claimed and marked video_truncated.
+func TestNameKindKept(t *testing.T) {
+	tests := []struct {
+		file, kind, format string
+		codes              []string
+	}{
+		{"活动视频.mp4", "video", "jpeg", []string{"video_unreadable"}},
+		{"开展情况统计表.xlsx", "stats_table", "xlsx", []string{"file_corrupt", "needs_manual_review"}},
+		{"特色活动推荐表.xls", "recommend_table", "xls", []string{"file_corrupt", "needs_manual_review"}},
+		{"活动视频（未传完）.mp4", "video", "mp4", []string{"video_truncated"}},
+		{"科技周活动视频.mkv", "video", "matroska", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			n, err := File(context.Background(), filepath.Join("testdata/files", tt.file), Options{TempDir: t.TempDir(), VideoLimitSeconds: 180})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for _, f := range n.Findings {
+				codes = append(codes, f.Code)
+			}
+			if n.Kind != tt.kind || n.Format != tt.format || !slices.Equal(codes, tt.codes) {
+				t.Errorf("kind %s format %s findings %v, want %s %s %v", n.Kind, n.Format, n.Findings, tt.kind, tt.format, tt.codes)
+			}
+			if n.Kind == "video" && n.Format == "jpeg" && n.Video != nil {
+				t.Errorf("a picture measured as a video: %+v", n.Video)
 			}
 		})
 	}
