@@ -12,6 +12,8 @@ import (
 	"testing/iotest"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shoubao/shoubao/parsers/sheets/internal/xmlscan"
 )
 
 // fuzzLimits are small, so that the fuzzer reaches every limit.
@@ -76,7 +78,7 @@ func FuzzXLSX(f *testing.F) {
 		}
 		data := storedXLSX(sheet, sst)
 		start := time.Now()
-		wb, err := read(context.Background(), bytes.NewReader(data), int64(len(data)), fuzzLimits, scanBufSize, nil)
+		wb, err := read(context.Background(), bytes.NewReader(data), int64(len(data)), fuzzLimits, xmlscan.BufSize, nil)
 		if d := time.Since(start); d > 2*time.Second {
 			t.Fatalf("took %v", d)
 		}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/shoubao/shoubao/parsers/sheets/internal/xmlscan"
 )
 
 // reader holds what is shared by the parts of one workbook.
@@ -31,26 +33,26 @@ type reader struct {
 
 // scan starts a scanner on a part, with the buffer of the previous part
 // (parts are read one after the other); done takes the buffer back.
-func (rd *reader) scan(rc io.Reader) *scanner {
+func (rd *reader) scan(rc io.Reader) *xmlscan.Scanner {
 	if rd.wrap != nil {
 		rc = rd.wrap(rc)
 	}
 	if len(rd.buf) >= rd.bufSize {
-		s := &scanner{ctx: rd.ctx, src: rc, buf: rd.buf}
+		s := xmlscan.NewBuffer(rd.ctx, rc, rd.buf)
 		rd.buf = nil
 		return s
 	}
-	return newScanner(rd.ctx, rc, rd.bufSize)
+	return xmlscan.New(rd.ctx, rc, rd.bufSize)
 }
 
-func (rd *reader) done(s *scanner) { rd.buf = s.buf }
+func (rd *reader) done(s *xmlscan.Scanner) { rd.buf = s.Buffer() }
 
 // Read reads every sheet of the workbook in r (size bytes). On a
 // cancelled context it returns the sheets read so far with the context's
 // error. Otherwise an error means the workbook could not be read at all;
 // a damaged or over-limit sheet is reported in its Sheet.
 func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*Workbook, error) {
-	return read(ctx, r, size, lim, scanBufSize, nil)
+	return read(ctx, r, size, lim, xmlscan.BufSize, nil)
 }
 
 // read is Read with the scanner's initial buffer size and a wrapper of
@@ -222,20 +224,20 @@ func (rd *reader) readRels(name string) ([]relationship, error) {
 	defer rd.done(s)
 	var rels []relationship
 	for {
-		switch s.next() {
-		case kindError:
-			return rels, partErr(s.err)
-		case kindEOF:
+		switch s.Next() {
+		case xmlscan.KindError:
+			return rels, partErr(s.Err())
+		case xmlscan.KindEOF:
 			return rels, nil
-		case kindStart:
-			if string(s.local) == "Relationship" && !bytes.EqualFold(s.attr("TargetMode"), []byte("External")) {
+		case xmlscan.KindStart:
+			if string(s.Local) == "Relationship" && !bytes.EqualFold(s.Attr("TargetMode"), []byte("External")) {
 				if len(rels) >= rd.lim.MaxParts {
 					return rels, ErrTooManyParts
 				}
 				rels = append(rels, relationship{
-					id:     string(s.attr("Id")),
-					typ:    string(s.attr("Type")),
-					target: string(s.attr("Target")),
+					id:     string(s.Attr("Id")),
+					typ:    string(s.Attr("Type")),
+					target: string(s.Attr("Target")),
 				})
 			}
 		}
@@ -391,20 +393,20 @@ func (rd *reader) readWorkbook(f *zip.File) ([]sheetEntry, error) {
 	defer rd.done(s)
 	var out []sheetEntry
 	for {
-		switch s.next() {
-		case kindError:
-			return nil, partErr(s.err)
-		case kindEOF:
+		switch s.Next() {
+		case xmlscan.KindError:
+			return nil, partErr(s.Err())
+		case xmlscan.KindEOF:
 			return out, nil
-		case kindStart:
-			if string(s.local) == "sheet" {
+		case xmlscan.KindStart:
+			if string(s.Local) == "sheet" {
 				if len(out) >= rd.lim.MaxParts {
 					return nil, ErrTooManyParts
 				}
 				out = append(out, sheetEntry{
-					name:  validString(s.attr("name")),
-					state: string(s.attr("state")),
-					rid:   string(s.attr("id")),
+					name:  validString(s.Attr("name")),
+					state: string(s.Attr("state")),
+					rid:   string(s.Attr("id")),
 				})
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"strconv"
+
+	"github.com/shoubao/shoubao/parsers/sheets/internal/xmlscan"
 )
 
 // Sheet parse states: where the scanner is in
@@ -34,7 +36,7 @@ type keptCell struct {
 // sheetReader reads one worksheet part.
 type sheetReader struct {
 	rd *reader
-	s  *scanner
+	s  *xmlscan.Scanner
 	sh *Sheet
 
 	dataDepth int  // scanner depth inside <sheetData>
@@ -83,7 +85,7 @@ func (r *sheetReader) run() error {
 		// (When skipOut fails, the error is the next token.)
 		if r.skipRow && st == stRow {
 			r.skipRow = false
-			if s.skipOut(s.depth() - r.rowDepth + 1) {
+			if s.SkipOut(s.Depth() - r.rowDepth + 1) {
 				r.endRow()
 				st = stData
 			}
@@ -92,12 +94,12 @@ func (r *sheetReader) run() error {
 			if r.inRow {
 				r.dropRow(sh.Stop)
 			}
-			s.skipOut(s.depth() - r.dataDepth + 1)
+			s.SkipOut(s.Depth() - r.dataDepth + 1)
 			st = stTop
 		}
-		switch s.next() {
-		case kindError:
-			err := s.err
+		switch s.Next() {
+		case xmlscan.KindError:
+			err := s.Err()
 			if err == context.Canceled || err == context.DeadlineExceeded {
 				return err
 			}
@@ -115,32 +117,32 @@ func (r *sheetReader) run() error {
 				r.endRow() // keep what was read of the row
 			}
 			return nil
-		case kindEOF:
+		case xmlscan.KindEOF:
 			return nil
-		case kindStart:
-			name := s.local
+		case xmlscan.KindStart:
+			name := s.Local
 			switch st {
 			case stTop:
 				switch string(name) {
 				case "sheetData":
 					st = stData
-					r.dataDepth = s.depth()
+					r.dataDepth = s.Depth()
 				case "mergeCell":
-					r.merge(s.attr("ref"))
+					r.merge(s.Attr("ref"))
 				}
 			case stData:
 				if string(name) == "row" && sh.Stop == StopNone && r.startRow() {
 					st = stRow
-					r.rowDepth = s.depth()
+					r.rowDepth = s.Depth()
 				} else if sh.Stop == StopNone {
-					s.skip() // an error comes back as the next token
+					s.Skip() // an error comes back as the next token
 				}
 			case stRow:
 				if string(name) == "c" {
 					r.startCell()
 					st = stCell
 				} else {
-					s.skip()
+					s.Skip()
 				}
 			case stCell:
 				switch string(name) {
@@ -152,9 +154,9 @@ func (r *sheetReader) run() error {
 					st = stIS
 				case "f":
 					r.hasF = true
-					s.skip()
+					s.Skip()
 				default:
-					s.skip()
+					s.Skip()
 				}
 			case stIS:
 				switch string(name) {
@@ -163,18 +165,18 @@ func (r *sheetReader) run() error {
 				case "r":
 					st = stISR
 				default:
-					s.skip() // <rPh>, <phoneticPr>
+					s.Skip() // <rPh>, <phoneticPr>
 				}
 			case stISR:
 				if string(name) == "t" {
 					st = stISRT
 				} else {
-					s.skip()
+					s.Skip()
 				}
 			default:
-				s.skip()
+				s.Skip()
 			}
-		case kindEnd:
+		case xmlscan.KindEnd:
 			switch st {
 			case stData:
 				st = stTop
@@ -193,12 +195,12 @@ func (r *sheetReader) run() error {
 			case stISRT:
 				st = stISR
 			}
-		case kindText:
+		case xmlscan.KindText:
 			switch st {
 			case stV:
-				r.val, r.overVal = appendCapped(r.val, s.text, r.capRaw, r.overVal)
+				r.val, r.overVal = appendCapped(r.val, s.Text, r.capRaw, r.overVal)
 			case stIST, stISRT:
-				r.is, r.overVal = appendCapped(r.is, s.text, r.capRaw, r.overVal)
+				r.is, r.overVal = appendCapped(r.is, s.Text, r.capRaw, r.overVal)
 			}
 		}
 	}
@@ -207,7 +209,7 @@ func (r *sheetReader) run() error {
 // startRow begins a row; false when the row ends the sheet's rows.
 func (r *sheetReader) startRow() bool {
 	num := r.lastRow + 1
-	if n, ok := parseRowNum(r.s.attr("r")); ok && n > r.lastRow {
+	if n, ok := parseRowNum(r.s.Attr("r")); ok && n > r.lastRow {
 		num = n
 	}
 	if num > r.rd.lim.MaxRows {
@@ -255,11 +257,11 @@ func (r *sheetReader) dropRow(stop Stop) {
 
 func (r *sheetReader) startCell() {
 	next := r.col + 1
-	if c, ok := parseCol(r.s.attr("r")); ok {
+	if c, ok := parseCol(r.s.Attr("r")); ok {
 		next = c
 	}
 	r.col = min(next, MaxExcelColumns+1) // past any limit, without overflow
-	r.typ = append(r.typ[:0], r.s.attr("t")...)
+	r.typ = append(r.typ[:0], r.s.Attr("t")...)
 	r.hasF, r.hasIS, r.overVal = false, false, false
 	r.val, r.is = r.val[:0], r.is[:0]
 }

@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/shoubao/shoubao/parsers/sheets/internal/xmlscan"
 )
 
 // sst is the shared string table: all strings in one block, so that a
@@ -55,46 +57,46 @@ func (rd *reader) readSST(f *zip.File) error {
 	over := false
 	st := sstTop
 	for {
-		switch s.next() {
-		case kindError:
-			return partErr(s.err)
-		case kindEOF:
+		switch s.Next() {
+		case xmlscan.KindError:
+			return partErr(s.Err())
+		case xmlscan.KindEOF:
 			t.str = unsafe.String(unsafe.SliceData(t.data), len(t.data))
 			return nil
-		case kindStart:
+		case xmlscan.KindStart:
 			switch st {
 			case sstTop:
-				if string(s.local) == "sst" && len(t.off) == 1 {
+				if string(s.Local) == "sst" && len(t.off) == 1 {
 					// The announced count, as a capacity only.
-					if n, ok := parseRowNum(s.attr("uniqueCount")); ok {
+					if n, ok := parseRowNum(s.Attr("uniqueCount")); ok {
 						t.off = make([]uint32, 1, min(n, rd.lim.MaxSharedStrings)+1)
 					}
 				}
-				if string(s.local) == "si" {
+				if string(s.Local) == "si" {
 					if len(t.off)-1 >= rd.lim.MaxSharedStrings {
 						return &LimitError{Err: ErrSharedStrings, Part: f.Name, What: "count", Size: int64(len(t.off)), Limit: int64(rd.lim.MaxSharedStrings)}
 					}
 					st, item, over = sstSI, item[:0], false
 				}
 			case sstSI:
-				switch string(s.local) {
+				switch string(s.Local) {
 				case "t":
 					st = sstSIT
 				case "r":
 					st = sstR
 				default:
-					s.skip()
+					s.Skip()
 				}
 			case sstR:
-				if string(s.local) == "t" {
+				if string(s.Local) == "t" {
 					st = sstRT
 				} else {
-					s.skip()
+					s.Skip()
 				}
 			default:
-				s.skip()
+				s.Skip()
 			}
-		case kindEnd:
+		case xmlscan.KindEnd:
 			switch st {
 			case sstSIT, sstR:
 				st = sstSI
@@ -113,9 +115,9 @@ func (rd *reader) readSST(f *zip.File) error {
 				t.data = append(t.data, text...)
 				t.off = append(t.off, uint32(len(t.data)))
 			}
-		case kindText:
+		case xmlscan.KindText:
 			if st == sstSIT || st == sstRT {
-				item, over = appendCapped(item, s.text, capBytes, over)
+				item, over = appendCapped(item, s.Text, capBytes, over)
 			}
 		}
 	}

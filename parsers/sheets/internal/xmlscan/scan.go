@@ -1,4 +1,7 @@
-package xlsx
+// Package xmlscan is the streaming XML tokenizer of the spreadsheet
+// readers (internal/xlsx, internal/ods): bounded memory, the context
+// checked as it goes, and fast skipping of elements nobody reads.
+package xmlscan
 
 import (
 	"bytes"
@@ -9,18 +12,18 @@ import (
 	"unicode/utf8"
 )
 
-// kind is the kind of a token returned by scanner.next.
-type kind uint8
+// Kind is the kind of a token returned by Scanner.Next.
+type Kind uint8
 
 const (
-	kindError kind = iota // see scanner.err
-	kindEOF
-	kindStart // s.local, s.attrs; a self-closing tag is followed by its kindEnd
-	kindEnd   // s.local
-	kindText  // s.text: a piece of character data, entities decoded
+	KindError Kind = iota // see Scanner.Err
+	KindEOF
+	KindStart // s.Local, s.attrs; a self-closing tag is followed by its KindEnd
+	KindEnd   // s.Local
+	KindText  // s.Text: a piece of character data, entities decoded
 )
 
-// Errors of the scanner. A syntax error makes the rest of a part unreadable.
+// Errors of the Scanner. A syntax error makes the rest of a part unreadable.
 var (
 	errSyntax   = errors.New("xml syntax error")
 	errTagLong  = errors.New("xml tag too long")
@@ -30,7 +33,7 @@ var (
 
 // Scanner limits.
 const (
-	scanBufSize = 64 << 10 // read size, and the buffer's initial size
+	BufSize     = 64 << 10 // read size, and the buffer's initial size
 	maxTagBytes = 1 << 20  // a start tag with its attributes must fit in this
 	maxDepth    = 256      // element nesting
 	ctxEvery    = 4096     // tokens between checks of the context
@@ -41,7 +44,7 @@ type attr struct {
 	value []byte // raw value, entities not decoded
 }
 
-// scanner is a streaming tokenizer for the XML of spreadsheet parts. It
+// Scanner is a streaming tokenizer for the XML of spreadsheet parts. It
 // reads the subset of XML 1.0 that occurs in them: elements, attributes,
 // character data with the five predefined entities and character
 // references, CDATA sections, comments, processing instructions and a
@@ -51,8 +54,8 @@ type attr struct {
 //
 // Memory is bounded: the buffer holds one tag (at most maxTagBytes) and
 // character data is returned in pieces of at most the buffer's size. The
-// bytes of a token are valid until the next call of next.
-type scanner struct {
+// bytes of a token are valid until the next call of Next.
+type Scanner struct {
 	ctx  context.Context
 	src  io.Reader
 	buf  []byte
@@ -60,10 +63,11 @@ type scanner struct {
 	eof  bool
 	err  error // sticky
 
-	// the current token
-	local []byte
+	// The current token: Local is the element's local name (KindStart,
+	// KindEnd), Text a piece of character data (KindText).
+	Local []byte
+	Text  []byte
 	attrs []attr
-	text  []byte
 
 	pendingEnd bool // the last start tag was self-closing
 	inCDATA    bool
@@ -75,24 +79,40 @@ type scanner struct {
 	ticks  int
 }
 
-// newScanner reads src with a buffer of initially size bytes.
-func newScanner(ctx context.Context, src io.Reader, size int) *scanner {
-	return &scanner{ctx: ctx, src: src, buf: make([]byte, max(size, 16))}
+// New reads src with a buffer of initially size bytes.
+func New(ctx context.Context, src io.Reader, size int) *Scanner {
+	return &Scanner{ctx: ctx, src: src, buf: make([]byte, max(size, 16))}
 }
 
-// depth is the number of open elements.
-func (s *scanner) depth() int { return len(s.starts) }
+// NewBuffer reads src with buf (of at least 16 bytes) as its buffer, so
+// that the parts of one file, read one after the other, share a buffer.
+func NewBuffer(ctx context.Context, src io.Reader, buf []byte) *Scanner {
+	if len(buf) < 16 {
+		buf = make([]byte, 16)
+	}
+	return &Scanner{ctx: ctx, src: src, buf: buf[:cap(buf)]}
+}
 
-// fail records err (the first one wins) and returns kindError.
-func (s *scanner) fail(err error) kind {
+// Buffer returns the scanner's buffer, for NewBuffer on the next part.
+func (s *Scanner) Buffer() []byte { return s.buf }
+
+// Err is the error that made Next return KindError: a syntax error, a
+// limit of the scanner, the reader's error or the context's.
+func (s *Scanner) Err() error { return s.err }
+
+// Depth is the number of open elements.
+func (s *Scanner) Depth() int { return len(s.starts) }
+
+// fail records err (the first one wins) and returns KindError.
+func (s *Scanner) fail(err error) Kind {
 	if s.err == nil {
 		s.err = err
 	}
-	return kindError
+	return KindError
 }
 
 // tick counts work and checks the context now and then.
-func (s *scanner) tick() bool {
+func (s *Scanner) tick() bool {
 	s.ticks++
 	if s.ticks%ctxEvery == 0 {
 		if err := s.ctx.Err(); err != nil {
@@ -106,7 +126,7 @@ func (s *scanner) tick() bool {
 // fill reads more input, keeping buf[r:w]. It grows the buffer when the
 // unread part fills it, up to maxTagBytes. It returns false at the end of
 // input or on an error (then s.err is set).
-func (s *scanner) fill() bool {
+func (s *Scanner) fill() bool {
 	if s.eof || s.err != nil {
 		return false
 	}
@@ -143,7 +163,7 @@ func (s *scanner) fill() bool {
 }
 
 // need makes at least n bytes available (fewer at the end of input).
-func (s *scanner) need(n int) bool {
+func (s *Scanner) need(n int) bool {
 	for s.w-s.r < n {
 		if !s.fill() {
 			return s.w-s.r >= n
@@ -153,17 +173,17 @@ func (s *scanner) need(n int) bool {
 }
 
 // next reads the next token.
-func (s *scanner) next() kind {
+func (s *Scanner) Next() Kind {
 	if s.err != nil {
-		return kindError
+		return KindError
 	}
 	if s.pendingEnd {
 		s.pendingEnd = false
 		s.pop()
-		return kindEnd
+		return KindEnd
 	}
 	if !s.tick() {
-		return kindError
+		return KindError
 	}
 	if s.inCDATA {
 		return s.cdata()
@@ -171,12 +191,12 @@ func (s *scanner) next() kind {
 	for {
 		if s.r == s.w && !s.fill() {
 			if s.err != nil {
-				return kindError
+				return KindError
 			}
 			if len(s.starts) > 0 {
 				return s.fail(errTrailing)
 			}
-			return kindEOF
+			return KindEOF
 		}
 		if s.buf[s.r] != '<' {
 			return s.chardata()
@@ -188,11 +208,11 @@ func (s *scanner) next() kind {
 			return s.endTag()
 		case len(in) >= 2 && in[1] == '?':
 			if !s.skipPast(2, "?>") {
-				return kindError
+				return KindError
 			}
 		case bytes.HasPrefix(in, []byte("<!--")):
 			if !s.skipPast(4, "-->") {
-				return kindError
+				return KindError
 			}
 		case bytes.HasPrefix(in, []byte("<![CDATA[")):
 			s.r += 9
@@ -200,22 +220,22 @@ func (s *scanner) next() kind {
 			return s.cdata()
 		case len(in) >= 2 && in[1] == '!':
 			if !s.skipDecl() {
-				return kindError
+				return KindError
 			}
 		default:
 			return s.startTag()
 		}
 		if !s.tick() {
-			return kindError
+			return KindError
 		}
 	}
 }
 
 // skipPast discards the opening (n bytes) of a comment or processing
 // instruction and the input up to and including term.
-func (s *scanner) skipPast(n int, term string) bool {
+func (s *Scanner) skipPast(n int, term string) bool {
 	if s.w-s.r < n {
-		return s.fail(errSyntax) == kindStart // false
+		return s.fail(errSyntax) == KindStart // false
 	}
 	s.r += n
 	for {
@@ -238,9 +258,9 @@ func (s *scanner) skipPast(n int, term string) bool {
 // encoding/xml reads one: the character after "<!" is taken as is, then
 // quoted strings, nested <…> and <!-- comments --> (which end at "->")
 // are skipped up to the closing '>'.
-func (s *scanner) skipDecl() bool {
+func (s *Scanner) skipDecl() bool {
 	if s.w-s.r < 3 {
-		return s.fail(errSyntax) == kindStart // false
+		return s.fail(errSyntax) == KindStart // false
 	}
 	s.r += 3
 	depth := 0
@@ -291,7 +311,7 @@ func (s *scanner) skipDecl() bool {
 }
 
 // push opens an element.
-func (s *scanner) push(qname []byte) bool {
+func (s *Scanner) push(qname []byte) bool {
 	if len(s.starts) >= maxDepth {
 		s.fail(errTooDeep)
 		return false
@@ -302,7 +322,7 @@ func (s *scanner) push(qname []byte) bool {
 }
 
 // pop closes the innermost element.
-func (s *scanner) pop() {
+func (s *Scanner) pop() {
 	n := len(s.starts) - 1
 	s.stack = s.stack[:s.starts[n]]
 	s.starts = s.starts[:n]
@@ -323,7 +343,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 func isNameEnd(c byte) bool { return isSpace(c) || c == '/' || c == '>' || c == '=' }
 
 // endTag reads "</name>".
-func (s *scanner) endTag() kind {
+func (s *Scanner) endTag() Kind {
 	from := 0 // bytes of the tag already searched
 	for {
 		if i := bytes.IndexByte(s.buf[s.r+from:s.w], '>'); i >= 0 {
@@ -338,11 +358,11 @@ func (s *scanner) endTag() kind {
 			if n == 0 || !bytes.Equal(qname, s.stack[s.starts[n-1]:]) {
 				return s.fail(errSyntax)
 			}
-			// s.local points into stack past its new end: valid
+			// s.Local points into stack past its new end: valid
 			// until the next push, in a later call.
-			s.local = localName(s.stack[s.starts[n-1]:])
+			s.Local = localName(s.stack[s.starts[n-1]:])
 			s.pop()
-			return kindEnd
+			return KindEnd
 		}
 		from = s.w - s.r
 		if !s.fill() {
@@ -352,7 +372,7 @@ func (s *scanner) endTag() kind {
 }
 
 // startTag reads "<name attr='v' …>" or "<name …/>".
-func (s *scanner) startTag() kind {
+func (s *Scanner) startTag() Kind {
 	// Find the closing '>' outside quotes.
 	i := s.r + 1
 	var quote byte
@@ -438,17 +458,17 @@ found:
 		rest = rest[end+2:]
 	}
 	if !s.push(qname) {
-		return kindError
+		return KindError
 	}
-	s.local = localName(qname)
+	s.Local = localName(qname)
 	s.pendingEnd = self
-	return kindStart
+	return KindStart
 }
 
-// attr returns the decoded value of the current start tag's attribute
+// Attr returns the decoded value of the current start tag's attribute
 // with the given local name, or nil. The bytes are valid until the next
-// call of attr or next.
-func (s *scanner) attr(local string) []byte {
+// call of Attr or Next.
+func (s *Scanner) Attr(local string) []byte {
 	for _, a := range s.attrs {
 		if string(a.local) == local {
 			if bytes.IndexByte(a.value, '&') < 0 && bytes.IndexByte(a.value, '\r') < 0 {
@@ -463,7 +483,7 @@ func (s *scanner) attr(local string) []byte {
 
 // chardata returns the character data up to the next '<', or a piece of
 // it: a piece ends before an entity or "\r" cut by the end of the buffer.
-func (s *scanner) chardata() kind {
+func (s *Scanner) chardata() Kind {
 	for {
 		in := s.buf[s.r:s.w]
 		if i := bytes.IndexByte(in, '<'); i >= 0 {
@@ -485,7 +505,7 @@ func (s *scanner) chardata() kind {
 		}
 		if !s.fill() {
 			if s.err != nil {
-				return kindError
+				return KindError
 			}
 		}
 	}
@@ -503,19 +523,19 @@ func isEntityPrefix(b []byte) bool {
 }
 
 // emitText consumes raw (a prefix of the unread input) as character data.
-func (s *scanner) emitText(raw []byte) kind {
+func (s *Scanner) emitText(raw []byte) Kind {
 	s.r += len(raw)
 	if bytes.IndexByte(raw, '&') < 0 && bytes.IndexByte(raw, '\r') < 0 {
-		s.text = raw
-		return kindText
+		s.Text = raw
+		return KindText
 	}
 	s.tbuf = decode(s.tbuf[:0], raw)
-	s.text = s.tbuf
-	return kindText
+	s.Text = s.tbuf
+	return KindText
 }
 
 // cdata returns a piece of a CDATA section, ending the section at "]]>".
-func (s *scanner) cdata() kind {
+func (s *Scanner) cdata() Kind {
 	for {
 		in := s.buf[s.r:s.w]
 		if i := bytes.Index(in, []byte("]]>")); i >= 0 {
@@ -535,17 +555,17 @@ func (s *scanner) cdata() kind {
 			return s.emitRaw(in[:cut])
 		}
 		if !s.fill() && s.err != nil {
-			return kindError
+			return KindError
 		}
 	}
 }
 
 // emitRaw consumes raw as CDATA: only line ends are normalised.
-func (s *scanner) emitRaw(raw []byte) kind {
+func (s *Scanner) emitRaw(raw []byte) Kind {
 	s.r += len(raw)
 	if bytes.IndexByte(raw, '\r') < 0 {
-		s.text = raw
-		return kindText
+		s.Text = raw
+		return KindText
 	}
 	s.tbuf = s.tbuf[:0]
 	for i := 0; i < len(raw); i++ {
@@ -559,8 +579,8 @@ func (s *scanner) emitRaw(raw []byte) kind {
 		}
 		s.tbuf = append(s.tbuf, c)
 	}
-	s.text = s.tbuf
-	return kindText
+	s.Text = s.tbuf
+	return KindText
 }
 
 // decode appends raw to dst with entities and character references
@@ -631,14 +651,14 @@ func entity(b []byte) (r rune, n int) {
 	return rune(v), end + 1 // a surrogate becomes U+FFFD, as string(rune(v)) does
 }
 
-// skip discards the rest of the element whose start tag was just read.
-func (s *scanner) skip() bool { return s.skipOut(1) }
+// Skip discards the rest of the element whose start tag was just read.
+func (s *Scanner) Skip() bool { return s.SkipOut(1) }
 
-// skipOut discards input until n open elements (the innermost n) are
+// SkipOut discards input until n open elements (the innermost n) are
 // closed, as fast as it can: tags inside are found but not parsed, and
 // their names are not checked. It returns false on an error or at the end
-// of input (then the next call of next reports it).
-func (s *scanner) skipOut(n int) bool {
+// of input (then the next call of Next reports it).
+func (s *Scanner) SkipOut(n int) bool {
 	n = min(n, len(s.starts))
 	if n <= 0 {
 		return true
@@ -712,15 +732,15 @@ func (s *scanner) skipOut(n int) bool {
 }
 
 // skipTag discards a tag up to its '>', minding quotes if quoted.
-func (s *scanner) skipTag(quoted bool) bool {
+func (s *Scanner) skipTag(quoted bool) bool {
 	_, ok := s.skipTagAt(quoted)
 	return ok
 }
 
 // skipTagSelf discards a start tag and reports whether it closes itself.
-func (s *scanner) skipTagSelf() (self, ok bool) { return s.skipTagAt(true) }
+func (s *Scanner) skipTagSelf() (self, ok bool) { return s.skipTagAt(true) }
 
-func (s *scanner) skipTagAt(quoted bool) (self, ok bool) {
+func (s *Scanner) skipTagAt(quoted bool) (self, ok bool) {
 	i := s.r + 1
 	var quote byte
 	for {

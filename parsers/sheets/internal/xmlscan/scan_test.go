@@ -1,4 +1,4 @@
-package xlsx
+package xmlscan
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing/iotest"
 )
 
-// scanTokens lists the tokens of data as read by the scanner with an
+// scanTokens lists the tokens of data as read by the Scanner with an
 // initial buffer of size bytes (one byte per read if slow): "<local
 // a=v …>", "</local>", and text, adjacent texts joined.
 func scanTokens(data []byte, size int, slow bool) ([]string, error) {
@@ -19,31 +19,31 @@ func scanTokens(data []byte, size int, slow bool) ([]string, error) {
 	if slow {
 		src = iotest.OneByteReader(src)
 	}
-	s := newScanner(context.Background(), src, size)
+	s := New(context.Background(), src, size)
 	var out []string
 	text := false
 	for {
-		switch s.next() {
-		case kindError:
-			return out, s.err
-		case kindEOF:
+		switch s.Next() {
+		case KindError:
+			return out, s.Err()
+		case KindEOF:
 			return out, nil
-		case kindStart:
+		case KindStart:
 			var b strings.Builder
-			b.WriteString("<" + string(s.local))
+			b.WriteString("<" + string(s.Local))
 			for _, a := range s.attrs {
-				fmt.Fprintf(&b, " %s=%q", a.local, s.attr(string(a.local)))
+				fmt.Fprintf(&b, " %s=%q", a.local, s.Attr(string(a.local)))
 			}
 			out = append(out, b.String()+">")
 			text = false
-		case kindEnd:
-			out = append(out, "</"+string(s.local)+">")
+		case KindEnd:
+			out = append(out, "</"+string(s.Local)+">")
 			text = false
-		case kindText:
+		case KindText:
 			if text {
-				out[len(out)-1] += string(s.text)
+				out[len(out)-1] += string(s.Text)
 			} else {
-				out = append(out, string(s.text))
+				out = append(out, string(s.Text))
 				text = true
 			}
 		}
@@ -88,7 +88,7 @@ func stdTokens(data []byte) ([]string, error) {
 	}
 }
 
-// scanSeeds are XML snippets with the constructs the scanner handles.
+// scanSeeds are XML snippets with the constructs the Scanner handles.
 var scanSeeds = []string{
 	`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\r\n" + `<worksheet xmlns="m" xmlns:r="r"><sheetData><row r="1" spans="1:3"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>`,
 	`<a b='1' c = "2 &amp; &lt;3&gt; &#20013;&#x56fd; &quot;&apos;">x &amp; y &#13; z</a>`,
@@ -112,13 +112,13 @@ func TestScannerMatchesEncodingXML(t *testing.T) {
 	}
 }
 
-// checkScanner: where encoding/xml reads data without error, the scanner
+// checkScanner: where encoding/xml reads data without error, the Scanner
 // reads the same tokens, whatever its buffer and read sizes; elsewhere it
 // must only not panic or hang.
 func checkScanner(t *testing.T, data []byte) {
 	t.Helper()
 	want, stdErr := stdTokens(data)
-	for _, size := range []int{16, 17, 64, scanBufSize} {
+	for _, size := range []int{16, 17, 64, BufSize} {
 		for _, slow := range []bool{false, true} {
 			got, err := scanTokens(data, size, slow)
 			if stdErr != nil {
@@ -134,7 +134,7 @@ func checkScanner(t *testing.T, data []byte) {
 	}
 }
 
-// FuzzScanner compares the scanner with encoding/xml.
+// FuzzScanner compares the Scanner with encoding/xml.
 func FuzzScanner(f *testing.F) {
 	for _, seed := range scanSeeds {
 		f.Add([]byte(seed))
@@ -157,16 +157,16 @@ func TestScannerLimits(t *testing.T) {
 		t.Errorf("long tag: %v", err)
 	}
 	// Long text comes in pieces no larger than the buffer.
-	s := newScanner(context.Background(), strings.NewReader("<a>"+strings.Repeat("x", 10<<20)+"</a>"), 4096)
+	s := New(context.Background(), strings.NewReader("<a>"+strings.Repeat("x", 10<<20)+"</a>"), 4096)
 	pieces := 0
-	for k := s.next(); k != kindEOF; k = s.next() {
-		if k == kindError {
-			t.Fatal(s.err)
+	for k := s.Next(); k != KindEOF; k = s.Next() {
+		if k == KindError {
+			t.Fatal(s.Err())
 		}
-		if k == kindText {
+		if k == KindText {
 			pieces++
-			if len(s.text) > 4096 {
-				t.Fatalf("piece of %d bytes", len(s.text))
+			if len(s.Text) > 4096 {
+				t.Fatalf("piece of %d bytes", len(s.Text))
 			}
 		}
 	}
@@ -178,15 +178,15 @@ func TestScannerLimits(t *testing.T) {
 func TestScannerContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	s := newScanner(ctx, strings.NewReader(strings.Repeat("<a/>", ctxEvery)), 64)
+	s := New(ctx, strings.NewReader(strings.Repeat("<a/>", ctxEvery)), 64)
 	for {
-		switch s.next() {
-		case kindError:
-			if s.err != context.Canceled {
-				t.Fatal(s.err)
+		switch s.Next() {
+		case KindError:
+			if s.Err() != context.Canceled {
+				t.Fatal(s.Err())
 			}
 			return
-		case kindEOF:
+		case KindEOF:
 			t.Fatal("context not checked")
 		}
 	}
