@@ -72,7 +72,7 @@ func OpenStore(ctx context.Context, cfg *config.Config) (Store, error) {
 	var err error
 	if cfg.Store.URL != "" {
 		st, err = sqlstore.OpenPostgres(ctx, cfg.Store.URL)
-	} else if err = os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	} else if err = os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		err = fmt.Errorf("open store: %w", err)
 	} else {
 		st, err = sqlstore.OpenSQLite(ctx, filepath.Join(cfg.DataDir, "shoubao.db"))
@@ -132,9 +132,10 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 			s.Close()
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
+	warnReadableSecrets(cfg, log)
 	if cfg.Store.URL == "" || cfg.Bus.URL == "" {
 		// The embedded store and server keep their files in the data
 		// directory: one process at a time.
@@ -183,6 +184,10 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 				PostProcess: cfg.Poll.PostProcess, Keyword: cfg.Poll.Keyword, MoveTo: cfg.Poll.MoveTo, Logger: log,
 			}))
 		}
+	}
+	// The store and the embedded server have created their files.
+	if err := private(cfg.DataDir); err != nil {
+		return nil, err
 	}
 	tmp, err := scratchDir(cfg.DataDir)
 	if err != nil {
@@ -363,7 +368,7 @@ func (s *Service) Close() {
 
 // lockDir takes an exclusive lock on the data directory.
 func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "shoubao.lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	f, err := os.OpenFile(filepath.Join(dir, "shoubao.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock data dir: %w", err)
 	}
