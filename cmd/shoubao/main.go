@@ -54,6 +54,7 @@ func commands() []command {
 		{"report", "show each unit's status, what it sent, what is missing or wrong", cmdReport},
 		{"decide", "record an officer's decision (assign, not-submission, accept, extend, add-sender)", cmdDecide},
 		{"reprocess", "read the stored raw messages again with the current parsers", cmdReprocess},
+		{"version", "print the build's version and source revision", cmdVersion},
 		{"export", "write the statistics summary, recommendation list, 一览表 and materials zip", cmdExport},
 		{"probe", "show what shoubao sees in files (.eml, archives, tables, videos)", cmdProbe},
 		{"campaign", "campaign tools: `campaign import NOTICE` drafts a configuration", cmdCampaign},

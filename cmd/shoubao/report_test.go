@@ -109,3 +109,10 @@ func TestReportAndDecide(t *testing.T) {
 		t.Errorf("after moving the deadline to 1 June: %+v", st.Counts)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	out, code := run(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "shoubao ") || !strings.Contains(out, "go1.") {
+		t.Errorf("version (exit %d): %q", code, out)
+	}
+}
