@@ -129,14 +129,18 @@ func probeASF(s *source) (*Info, error) {
 	return &info, nil
 }
 
-// asfPackets bounds the data packets looked into for the streams' first
-// payloads.
-const asfPackets = 64
+// asfPackets and asfScanBytes bound the data packets looked into for the
+// streams' first payloads.
+const (
+	asfPackets   = 64
+	asfScanBytes = 1 << 20
+)
 
 // asfStarts returns the earliest and latest of the streams' first
 // presentation times (ms), read from the first data packets of the Data
 // Object at off (packets of packetSize bytes); first > last when no
-// payload was found. A damaged packet ends the search with what was found.
+// payload was found. A damaged packet ends the search with what was found;
+// only a cancelled or expired context is an error.
 func (s *source) asfStarts(off, packetSize int64, streams []byte) (first, last int64, err error) {
 	first, last = 1<<62, -1
 	if s.size-off < 50 {
@@ -144,7 +148,7 @@ func (s *source) asfStarts(off, packetSize int64, streams []byte) (first, last i
 	}
 	h, err := s.readAt(off, 50)
 	if err != nil {
-		return 0, 0, err
+		return first, last, s.ctx.Err()
 	}
 	if [16]byte(h[:16]) != guidASFData || packetSize > maxChunk {
 		return first, last, nil
@@ -153,13 +157,16 @@ func (s *source) asfStarts(off, packetSize int64, streams []byte) (first, last i
 		s.truncated = true
 	}
 	start := map[byte]int64{}
-	for k, p := 0, off+50; k < asfPackets && s.size-p >= packetSize && len(start) < len(streams); k, p = k+1, p+packetSize {
+	for k, p := 0, off+50; k < asfPackets && int64(k)*packetSize < asfScanBytes && s.size-p >= packetSize && len(start) < len(streams); k, p = k+1, p+packetSize {
 		if err := s.step(); err != nil {
 			return 0, 0, err
 		}
 		b, err := s.readAt(p, int(packetSize))
 		if err != nil {
-			return 0, 0, err
+			if err := s.ctx.Err(); err != nil {
+				return 0, 0, err
+			}
+			break
 		}
 		if !asfPacket(b, func(stream byte, pts int64) {
 			if _, seen := start[stream]; !seen && slices.Contains(streams, stream) {
