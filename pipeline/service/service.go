@@ -159,7 +159,9 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 	if err != nil {
 		return nil, err
 	}
-	ackWait := 2 * time.Minute
+	// Short, kept alive by progress acks while a message is read: after a
+	// crash its event comes back within 30 seconds.
+	ackWait := 30 * time.Second
 	if s.cons, err = s.bus.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: ackWait}); err != nil {
 		return nil, err
 	}
