@@ -74,6 +74,9 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	src := fmt.Sprintf("data_dir: %q\nlog_level: %s\npoll: {interval: 10s}\ncampaigns:%s",
 		dir, map[bool]string{true: "info", false: "error"}[*verbose], demo.CampaignYAMLWithSMTP("127.0.0.1", srv.Port(), pwFile, outbox.Port()))
+	if *keep {
+		src = demoConsoleYAML + src
+	}
 	cfg, err := config.Parse([]byte(src))
 	if err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
@@ -116,6 +119,9 @@ func cmdDemo(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "\n--keep: polling the sample mailboxes until Ctrl-C. Add mail with any IMAP client:\n"+
 		"  server imap://%s (plain, no TLS), users %s and %s, password %s\n", srv.Addr(), demo.MailboxBureau, demo.MailboxAssoc, demo.Password)
+	if err := demoConsole(ctx, env, svc); err != nil {
+		return err
+	}
 	if err := svc.Run(ctx); err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/console"
+	"github.com/shoubao/shoubao/pipeline/report"
 	"github.com/shoubao/shoubao/sinks"
 	"github.com/shoubao/shoubao/sinks/sqlstore"
 	"github.com/shoubao/shoubao/sinks/sqlstore/pgtest"
@@ -25,7 +26,8 @@ import (
 // units, 5,000 messages each in two mailboxes (10,000 stored copies,
 // three files each) and 50 messages no unit could be matched to — on
 // both stores, logged in (each request looks its session up in the
-// store). "warm" is the steady state: the judged state is cached and the
+// store). The reference is report.Compute alone, in the same run. "warm"
+// is the steady state: the judged state is cached and the
 // page renders from it; "cold" judges the campaign again first, as after
 // a decision or when the cache has expired.
 //
@@ -107,6 +109,16 @@ campaigns:
 				{"mailboxes", "/c/big/mailboxes"},
 			}
 			get(b, "/c/big/") // judge once, and warm the store's caches
+			// The reference in the same run: judging the campaign alone,
+			// as shoubao report does.
+			c := cfg.Campaign[0].Domain()
+			b.Run("reference/report.Compute", func(b *testing.B) {
+				for b.Loop() {
+					if _, err := report.Compute(ctx, st, &c, time.Now()); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 			for _, p := range pages {
 				b.Run("warm/"+p.name, func(b *testing.B) {
 					for b.Loop() {

@@ -13,8 +13,10 @@
 // officers also decide.
 //
 // Judging a province-sized campaign (500 units, 5,000 messages) takes
-// 100–200 ms, so the state is computed once per campaign and kept for
-// about a second (state.go); a decision made here recomputes it at once.
+// 100–300 ms, so the state is computed once per campaign and kept for two
+// seconds, then refreshed in the background while pages show the previous
+// one for up to 90 seconds (state.go); a decision made here recomputes it
+// at once.
 package console
 
 import (
@@ -68,9 +70,11 @@ type Options struct {
 	Log   *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// CacheFor is how long a campaign's judged state is reused (default
-	// 1s); a state up to StaleFor old (default 30s) is shown while a fresh
-	// one is computed in the background.
+	// CacheFor is how long a campaign's judged state is reused as is
+	// (default 2s); a state up to StaleFor old (default 90s) is shown
+	// while a fresh one is computed in the background, so that pages stay
+	// fast while officers use them. A decision made here recomputes it at
+	// once.
 	CacheFor, StaleFor time.Duration
 }
 
@@ -98,10 +102,10 @@ func New(o Options) *Console {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.CacheFor == 0 {
-		o.CacheFor = time.Second
+		o.CacheFor = 2 * time.Second
 	}
 	if o.StaleFor == 0 {
-		o.StaleFor = 30 * time.Second
+		o.StaleFor = 90 * time.Second
 	}
 	c := &Console{o: o, byID: map[string]*campaign.Campaign{}, pages: parsePages(),
 		limiter: newLimiter(5, 15*time.Minute, o.Now)}
