@@ -279,3 +279,12 @@ func TestPhoneDashes(t *testing.T) {
 		}
 	}
 }
+
+// TestLeadInIsNoRequest: "现将…报送有关事项通知如下" introduces the points;
+// the matters it names are not materials.
+func TestLeadInIsNoRequest(t *testing.T) {
+	n, _ := Parse(wrap("根据市科技局要求，现将我县科技活动周总结报送有关事项通知如下：\n一、请于6月5日前将活动总结报告报送至a@163.com。"))
+	if len(n.Requests) != 1 || len(n.Materials) != 1 || n.Materials[0].Name != "活动总结报告" {
+		t.Errorf("requests %+v materials %+v", n.Requests, n.Materials)
+	}
+}

@@ -29,9 +29,12 @@ var (
 	reMaterial = regexp.MustCompile(`影像资料|影音资料|音像资料|声像资料|` +
 		`(?:照片|图片|相片)(?:和|及|与|、|或|以及)?(?:视频|影像)|视频(?:和|及|与|、|或)?(?:照片|图片)|` +
 		`统计表|统计报表|推荐表|推荐清单|推荐名单|推荐汇总表|总结报告|总结|视频|照片|图片|相片`)
-	reEach  = regexp.MustCompile(`分别(?:报送|发送|报至|发至|提交|报|发)|同时(?:报送|发送|抄送)|抄送`)
-	reAny   = regexp.MustCompile(`统一(?:报送|发送|报至|发至|提交|报|发)`)
-	reEmail = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
+	// reLeadIn is the sentence that introduces a notice's points: "现将
+	// 总结报送工作有关事项通知如下". Its 将 names the matters, not materials.
+	reLeadIn = regexp.MustCompile(`现将.*(?:通知|明确|安排|说明|要求)如下`)
+	reEach   = regexp.MustCompile(`分别(?:报送|发送|报至|发至|提交|报|发)|同时(?:报送|发送|抄送)|抄送`)
+	reAny    = regexp.MustCompile(`统一(?:报送|发送|报至|发至|提交|报|发)`)
+	reEmail  = regexp.MustCompile(`[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}`)
 )
 
 // materialOf maps a reMaterial match to its material.
@@ -77,7 +80,7 @@ func (p *parser) requests() {
 				r.Materials = p.materials(s, k, k+v[0])
 			}
 		}
-		if r.Deadline == nil && len(r.Mailboxes) == 0 && len(r.Materials) == 0 {
+		if r.Deadline == nil && len(r.Mailboxes) == 0 && (len(r.Materials) == 0 || reLeadIn.MatchString(s.text)) {
 			continue
 		}
 		if m := reEach.FindStringIndex(s.text); m != nil {
