@@ -14,6 +14,7 @@
 //	bucket   shoubao-raw      raw messages, named <campaign>/<address>/<uidvalidity>/<uid>
 //	bucket   shoubao-files    decoded files, named by their SHA-256 (hex)
 //	kv       shoubao-attempts events whose handling began and has not ended
+//	kv       shoubao-leases   which process polls each mailbox
 //
 // Every item in a bucket is stored as segments of at most SegmentSize
 // (objects "<name>/seg/000000", …) and a manifest object at <name> written
@@ -47,6 +48,9 @@ type Names struct {
 	// BucketAttempts is the key-value bucket of events whose handling
 	// began and has not ended (see Attempt).
 	BucketAttempts string
+	// BucketLeases holds the leases that let one process at a time poll a
+	// mailbox (see Hold).
+	BucketLeases string
 }
 
 // NamesFor returns the resource names in a namespace ("" for the default).
@@ -59,6 +63,7 @@ func NamesFor(namespace string) Names {
 		BucketFiles:   "shoubao-files",
 
 		BucketAttempts: "shoubao-attempts",
+		BucketLeases:   "shoubao-leases",
 	}
 	if namespace != "" {
 		n.Stream = namespace + "_" + n.Stream
@@ -67,6 +72,7 @@ func NamesFor(namespace string) Names {
 		n.BucketRaw = namespace + "-" + n.BucketRaw
 		n.BucketFiles = namespace + "-" + n.BucketFiles
 		n.BucketAttempts = namespace + "-" + n.BucketAttempts
+		n.BucketLeases = namespace + "-" + n.BucketLeases
 	}
 	return n
 }
@@ -114,6 +120,9 @@ type Options struct {
 	// Namespace prefixes every resource name, so several installations (or
 	// tests) can share one NATS server. Letters, digits, '-' and '_'.
 	Namespace string
+	// LeaseTTL is how long a lease outlives its holder (DefaultLeaseTTL).
+	// It is the bucket's: the first process to create it sets it.
+	LeaseTTL time.Duration
 	// Name identifies the connection in server logs.
 	Name   string
 	Logger *slog.Logger
@@ -127,6 +136,9 @@ type Bus struct {
 	files jetstream.ObjectStore
 	// attempts records the handling of events that began (attempts.go).
 	attempts jetstream.KeyValue
+	// leases are held by the processes polling a mailbox (lease.go).
+	leases   jetstream.KeyValue
+	leaseTTL time.Duration
 	srv      *server.Server
 	log      *slog.Logger
 	events   jetstream.Stream
@@ -142,7 +154,10 @@ func Connect(ctx context.Context, opts Options) (*Bus, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	b := &Bus{log: log, names: NamesFor(opts.Namespace)}
+	b := &Bus{log: log, names: NamesFor(opts.Namespace), leaseTTL: opts.LeaseTTL}
+	if b.leaseTTL <= 0 {
+		b.leaseTTL = DefaultLeaseTTL
+	}
 	nopts := []nats.Option{
 		nats.Name(opts.Name),
 		nats.MaxReconnects(-1),
@@ -256,6 +271,16 @@ func (b *Bus) setup(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketAttempts, err)
+	}
+	b.leases, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      n.BucketLeases,
+		Description: "shoubao: which process polls each mailbox",
+		History:     1,
+		TTL:         b.leaseTTL,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketLeases, err)
 	}
 	return nil
 }
