@@ -224,6 +224,7 @@ func TestBrowser(t *testing.T) {
 		{"/roster", "table.roster", "roster"},
 		{"/mail", "main h1", "mail"},
 		{"/mailboxes", "main h1", "mailboxes"},
+		{"/exports", "main h1", "exports"},
 		{"/units?filter=problems", "table.units", "units-problems"},
 	} {
 		do(p.shot, chromedp.Navigate(base+p.path), chromedp.WaitVisible(chromedp.CSS(p.sel)))

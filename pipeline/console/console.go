@@ -6,8 +6,8 @@
 // problem, grant an extension, keep the roster) with their name.
 //
 // One handler file per page (overview.go, units.go, unit.go, pending.go,
-// roster.go, mail.go, mailboxes.go, files.go, login.go); the templates and
-// the style sheet are embedded. Every page but /login and /healthz needs a
+// roster.go, mail.go, mailboxes.go, files.go, exports.go, login.go); the
+// templates and the style sheet are embedded. Every page but /login and /healthz needs a
 // login (auth.go): local users with bcrypt passwords, sessions in the
 // store, a CSRF token on every form, a login rate limit; viewers read,
 // officers also decide.
@@ -131,6 +131,8 @@ func (c *Console) routes() http.Handler {
 	private.HandleFunc("GET /c/{campaign}/mail", c.withCampaign(c.mail))
 	private.HandleFunc("GET /c/{campaign}/mailboxes", c.withCampaign(c.mailboxes))
 	private.HandleFunc("GET /c/{campaign}/files/{sha256}", c.withCampaign(c.file))
+	private.HandleFunc("GET /c/{campaign}/exports", c.withCampaign(c.exports))
+	private.HandleFunc("GET /c/{campaign}/exports/{kind}", c.withCampaign(c.exportFile))
 	private.HandleFunc("POST /c/{campaign}/decide", c.withCampaign(c.decide))
 	private.HandleFunc("POST /c/{campaign}/roster/import", c.withCampaign(c.rosterImport))
 	private.HandleFunc("POST /c/{campaign}/roster/copy", c.withCampaign(c.rosterCopy))

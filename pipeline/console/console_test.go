@@ -39,6 +39,8 @@ func TestAccess(t *testing.T) {
 		{"GET", "/c/c1/mail", http.StatusSeeOther, ""},
 		{"GET", "/c/c1/mailboxes", http.StatusSeeOther, ""},
 		{"GET", "/c/c1/files/" + f.sha["总结报告.docx"], http.StatusSeeOther, ""},
+		{"GET", "/c/c1/exports", http.StatusSeeOther, ""},
+		{"GET", "/c/c1/exports/files", http.StatusSeeOther, ""},
 		{"GET", "/no/such/page", http.StatusSeeOther, ""},
 		{"POST", "/c/c1/decide", http.StatusUnauthorized, ""},
 		{"POST", "/logout", http.StatusUnauthorized, ""},
@@ -93,6 +95,8 @@ func TestPages(t *testing.T) {
 		{"/c/c1/roster", http.StatusOK, []string{"陵川县科技局", "张三", "lc@163.com", "名单（3 个单位）"}, nil},
 		{"/c/c1/mail", http.StatusOK, []string{"请问截止时间是哪天", "您好，请问材料截止时间是哪天？谢谢"}, nil},
 		{"/c/c1/mailboxes", http.StatusOK, []string{"box@163.com", "从未同步"}, []string{"old@163.com"}},
+		{"/c/c1/exports", http.StatusOK, []string{"统计汇总表-c1-20260607.xlsx", "报送材料-c1-20260607.zip", "/c/c1/exports/stats"}, nil},
+		{"/c/c1/exports/nope", http.StatusNotFound, nil, nil},
 		{"/c/nope/", http.StatusNotFound, []string{"没有这个页面"}, nil},
 		{"/c/c1/files/" + f.sha["2025总结.docx"], http.StatusNotFound, []string{"本活动中没有这个文件"}, nil},
 	} {

@@ -250,9 +250,16 @@ func TestDemoOverview(t *testing.T) {
 	if p := c.get("/c/" + oldCampaign + "/files/" + sha); p.StatusCode != http.StatusNotFound {
 		t.Errorf("the demo's file under %s: %d, want 404", oldCampaign, p.StatusCode)
 	}
+	// The exports, made on demand: .xlsx tables and the zip of materials.
+	for _, kind := range []string{"stats", "recommend", "list", "files"} {
+		p := c.get("/c/" + demo.CampaignID + "/exports/" + kind)
+		if p.StatusCode != http.StatusOK || !strings.HasPrefix(p.body, "PK\x03\x04") || !strings.Contains(p.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
+			t.Errorf("export %s: %d, %d bytes, %q", kind, p.StatusCode, len(p.body), p.Header.Get("Content-Disposition"))
+		}
+	}
 	// Every page of both campaigns renders.
 	for _, id := range []string{demo.CampaignID, oldCampaign} {
-		for _, path := range []string{"/", "/units", "/pending", "/roster", "/mail", "/mailboxes"} {
+		for _, path := range []string{"/", "/units", "/pending", "/roster", "/mail", "/mailboxes", "/exports"} {
 			if p := c.get("/c/" + id + path); p.StatusCode != http.StatusOK {
 				t.Errorf("%s%s: %d", id, path, p.StatusCode)
 			}
