@@ -14,6 +14,8 @@ import (
 
 	"github.com/shoubao/shoubao/parsers/docx"
 	"github.com/shoubao/shoubao/parsers/finding"
+	"github.com/shoubao/shoubao/parsers/sheets/internal/csvfile"
+	"github.com/shoubao/shoubao/parsers/sheets/internal/ods"
 	"github.com/shoubao/shoubao/parsers/sheets/internal/xls"
 	"github.com/shoubao/shoubao/parsers/sheets/internal/xlsx"
 )
@@ -29,6 +31,8 @@ const (
 	formatXLSX = "xlsx"
 	formatXLS  = "xls"
 	formatDOCX = "docx"
+	formatODS  = "ods"
+	formatODT  = "odt"
 )
 
 // load reads every table of the file at path into grids.
@@ -74,21 +78,78 @@ func load(ctx context.Context, path, name string, opts Options) (grids []*grid, 
 			return loadXLSX(ctx, f, st.Size(), opts)
 		case formatDOCX:
 			return loadDOCX(ctx, f, st.Size(), opts)
+		case formatODS:
+			return loadODS(ctx, f, st.Size(), opts)
+		case formatODT:
+			fl.Add(CodeManualReview, "OpenDocument 文本文件（.odt）中的表格无法自动读取，需人工核查")
+			return nil, fl
 		}
-		fl.Add(CodeManualReview, "文件是压缩包格式，但不是 Excel（.xlsx）或 Word（.docx）文件，需人工核查")
+		fl.Add(CodeManualReview, "文件是压缩包格式，但不是 Excel（.xlsx）、OpenDocument 表格（.ods）或 Word（.docx）文件，需人工核查")
 		return nil, fl
 	case bytes.HasPrefix(head, magicCFB):
 		return loadXLS(ctx, f, ext, opts)
 	}
+	if textExts[ext] || looksLikeText(f, ext) {
+		return loadCSV(ctx, f, st.Size(), name, opts)
+	}
 	switch ext {
 	case ".doc", ".wps":
 		fl.Add(CodeManualReview, "旧版 Word 文件（%s）无法自动读取表格，需人工核查", ext)
-	case ".xls", ".et", ".xlsx", ".xlsm", ".docx":
+	case ".xls", ".et", ".xlsx", ".xlsm", ".docx", ".ods":
 		fl.Add(CodeManualReview, "文件扩展名为 %s，但内容不是该格式（可能是网页或文本另存），需人工核查", ext)
 	default:
 		fl.Add(CodeManualReview, "无法识别的文件格式，需人工核查")
 	}
 	return nil, fl
+}
+
+// textExts are read as delimited text.
+var textExts = map[string]bool{".csv": true, ".tsv": true, ".txt": true}
+
+// looksLikeText reports whether a file whose name says spreadsheet (.xls,
+// .et) or nothing is really delimited text, as WPS and some systems save
+// a CSV under .xls: no NUL byte and no markup at the start, and a line
+// split by commas or tabs.
+func looksLikeText(f *os.File, ext string) bool {
+	if ext != ".xls" && ext != ".et" && ext != "" {
+		return false
+	}
+	head := make([]byte, 4096)
+	n, _ := f.ReadAt(head, 0)
+	head = head[:n]
+	if n == 0 || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	t := bytes.TrimLeft(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}), " \t\r\n")
+	if len(t) > 0 && t[0] == '<' {
+		return false // HTML or XML saved under .xls
+	}
+	line, _, _ := bytes.Cut(t, []byte("\n"))
+	return bytes.IndexByte(line, ',') >= 0 || bytes.IndexByte(line, '\t') >= 0
+}
+
+// loadCSV reads a delimited text table with internal/csvfile.
+func loadCSV(ctx context.Context, f *os.File, size int64, name string, opts Options) ([]*grid, finding.List) {
+	var fl finding.List
+	lim := xlsxLimits(opts)
+	sheet := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	if sheet == "" {
+		sheet = "CSV"
+	}
+	wb, _, err := csvfile.Read(ctx, f, size, sheet, lim)
+	if err != nil && ctx.Err() == nil {
+		if errors.Is(err, csvfile.ErrBinary) {
+			fl.Add(CodeManualReview, "文件不是文本表格（CSV），也不是可识别的 Excel 格式，需人工核查")
+		} else {
+			fl.Add(CodeManualReview, "无法读取文本表格（CSV），需人工核查（%v）", err)
+		}
+		return nil, fl
+	}
+	grids, fl := workbookGrids(wb, lim, fl)
+	for _, g := range grids {
+		g.text = true
+	}
+	return grids, fl
 }
 
 // maxZipEntries bounds the entries of a zip (.xlsx, .docx) read: a
@@ -106,10 +167,25 @@ func zipKind(r io.ReaderAt, size int64, ext string) string {
 				return formatXLSX
 			case strings.HasPrefix(f.Name, "word/"):
 				return formatDOCX
+			case f.Name == "mimetype" && f.UncompressedSize64 < 200:
+				if rc, err := f.Open(); err == nil {
+					b, _ := io.ReadAll(io.LimitReader(rc, 200))
+					rc.Close()
+					switch string(b) {
+					case "application/vnd.oasis.opendocument.spreadsheet", "application/vnd.oasis.opendocument.spreadsheet-template":
+						return formatODS
+					case "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template":
+						return formatODT
+					}
+				}
 			}
 		}
 	}
 	switch ext {
+	case ".ods", ".ots":
+		return formatODS
+	case ".odt":
+		return formatODT
 	case ".xlsx", ".xlsm", ".et":
 		return formatXLSX
 	case ".docx":
@@ -128,11 +204,44 @@ func loadXLSX(ctx context.Context, f *os.File, size int64, opts Options) ([]*gri
 		fl.Add(CodeManualReview, "%s", xlsxRefusal(err, lim))
 		return nil, fl
 	}
+	return workbookGrids(wb, lim, fl)
+}
+
+// loadODS reads every table of an OpenDocument spreadsheet with
+// internal/ods, streaming content.xml once under the limits of .xlsx.
+func loadODS(ctx context.Context, f *os.File, size int64, opts Options) ([]*grid, finding.List) {
+	var fl finding.List
+	lim := xlsxLimits(opts)
+	wb, err := ods.Read(ctx, f, size, lim)
+	if err != nil && ctx.Err() == nil {
+		switch {
+		case errors.Is(err, ods.ErrEncrypted):
+			fl.Add(CodeManualReview, "OpenDocument 表格（.ods）设置了密码，无法读取，需人工核查")
+		case errors.Is(err, ods.ErrNotSpreadsheet):
+			fl.Add(CodeManualReview, "文件是 OpenDocument 文档，但不是表格（.ods），需人工核查")
+		case errors.Is(err, ods.ErrNoContent):
+			fl.Add(CodeManualReview, "OpenDocument 表格（.ods）中没有内容部分（content.xml），文件可能已损坏，需人工核查")
+		default:
+			msg := xlsxRefusal(err, lim)
+			msg = strings.Replace(msg, "Excel 文件", "OpenDocument 表格（.ods）", 1)
+			fl.Add(CodeManualReview, "%s", msg)
+		}
+		return nil, fl
+	}
+	return workbookGrids(wb, lim, fl)
+}
+
+// workbookGrids turns the sheets read by internal/xlsx or internal/ods
+// into grids, with a finding for each limit a sheet ran into.
+func workbookGrids(wb *xlsx.Workbook, lim xlsx.Limits, fl finding.List) ([]*grid, finding.List) {
 	if wb == nil {
 		return nil, fl
 	}
 	if wb.CutStrings > 0 {
 		fl.Add(CodeTruncated, "文件中有 %d 段文字超过 %d 字，已截断", wb.CutStrings, lim.MaxCellRunes)
+	}
+	if wb.SkippedSheets > 0 {
+		fl.Add(CodeTruncated, "文件中的工作表过多，后面 %d 个未读取", wb.SkippedSheets)
 	}
 	var grids []*grid
 	for _, s := range wb.Sheets {
@@ -146,6 +255,9 @@ func loadXLSX(ctx context.Context, f *os.File, size int64, opts Options) ([]*gri
 			areas = append(areas, area{m.FirstRow, m.FirstCol, m.LastRow, m.LastCol})
 		}
 		g.addMerges(areas)
+		for _, u := range s.Uncached {
+			g.addUncached(u.Row, u.Col, u.Text)
+		}
 		grids = append(grids, g)
 		switch s.Stop {
 		case xlsx.StopRows:

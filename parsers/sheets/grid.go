@@ -6,12 +6,33 @@ type grid struct {
 	// name is the sheet name, or "表格 N" for the N-th Word table.
 	name   string
 	hidden bool
+	// text: read from delimited text (.csv), where a file without a
+	// table is worth a finding (it cannot be anything else).
+	text bool
 	// rows hold cell texts; cells covered by a merged area are "".
 	rows [][]string
 	// covered maps a covered cell to its merged area's top-left cell.
 	covered map[cellRef]cellRef
 	// coverWidth is, per row, one past the last covered column.
 	coverWidth map[int]int
+	// uncached holds the formulas saved without their result, by cell
+	// (their text in rows is "").
+	uncached map[cellRef]string
+}
+
+// addUncached records a formula cell saved without its result.
+func (g *grid) addUncached(r, c int, formula string) {
+	if g.uncached == nil {
+		g.uncached = map[cellRef]string{}
+	}
+	g.uncached[cellRef{r, c}] = formula
+}
+
+// formulaAt reports whether (r, c) is a formula saved without its result,
+// and its text.
+func (g *grid) formulaAt(r, c int) (string, bool) {
+	f, ok := g.uncached[cellRef{r, c}]
+	return f, ok
 }
 
 type cellRef struct{ row, col int }

@@ -141,6 +141,9 @@ func ParseFile(ctx context.Context, path, name string, opts Options) (*Result, [
 	}
 	res := &Result{}
 	fl = append(fl, analyse(grids, res)...)
+	if res.Kind == "" && len(grids) > 0 && grids[0].text && !fl.Has(CodeManualReview) {
+		fl.Add(CodeManualReview, "文件是文本表格（CSV），但其中没有找到统计表或推荐表（按项目名称和表头查找），需人工核查")
+	}
 	return res, fl
 }
 

@@ -22,6 +22,7 @@ const (
 	stIST         // <is><t>
 	stISR         // <is><r>
 	stISRT        // <is><r><t>
+	stF           // in a cell's <f>
 )
 
 // keptCell is a cell of the current row: its value is a shared string,
@@ -57,6 +58,7 @@ type sheetReader struct {
 	is      []byte // <is> text
 	overVal bool   // <v> or <is> exceeded rawCap
 	capRaw  int
+	formula []byte // <f>, cut to MaxFormulaBytes
 }
 
 // readSheet streams one worksheet part into sh. Its error is a context
@@ -154,7 +156,7 @@ func (r *sheetReader) run() error {
 					st = stIS
 				case "f":
 					r.hasF = true
-					s.Skip()
+					st = stF
 				default:
 					s.Skip()
 				}
@@ -188,7 +190,7 @@ func (r *sheetReader) run() error {
 			case stCell:
 				r.endCell()
 				st = stRow
-			case stV, stIS:
+			case stV, stIS, stF:
 				st = stCell
 			case stIST, stISR:
 				st = stIS
@@ -201,6 +203,8 @@ func (r *sheetReader) run() error {
 				r.val, r.overVal = appendCapped(r.val, s.Text, r.capRaw, r.overVal)
 			case stIST, stISRT:
 				r.is, r.overVal = appendCapped(r.is, s.Text, r.capRaw, r.overVal)
+			case stF:
+				r.formula, _ = appendCapped(r.formula, s.Text, MaxFormulaBytes, false)
 			}
 		}
 	}
@@ -263,7 +267,7 @@ func (r *sheetReader) startCell() {
 	r.col = min(next, MaxExcelColumns+1) // past any limit, without overflow
 	r.typ = append(r.typ[:0], r.s.Attr("t")...)
 	r.hasF, r.hasIS, r.overVal = false, false, false
-	r.val, r.is = r.val[:0], r.is[:0]
+	r.val, r.is, r.formula = r.val[:0], r.is[:0], r.formula[:0]
 }
 
 // endCell keeps the cell if it holds a value or a formula, within the
@@ -312,6 +316,10 @@ func (r *sheetReader) endCell() {
 	if width > rd.cellsLeft {
 		r.dropRow(StopCells)
 		return
+	}
+	if shared == "" && len(raw) == 0 && len(sh.Uncached) < MaxUncached {
+		// A formula saved without its result.
+		sh.Uncached = append(sh.Uncached, Formula{Row: r.lastRow - 1, Col: r.col, Text: validString(r.formula)})
 	}
 	kc := keptCell{col: r.col, shared: shared}
 	if shared == "" && len(raw) > 0 {

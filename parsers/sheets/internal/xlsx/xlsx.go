@@ -151,6 +151,9 @@ type Workbook struct {
 	Sheets []*Sheet
 	// CutStrings counts shared strings cut to Limits.MaxCellRunes.
 	CutStrings int
+	// SkippedSheets counts sheets past Limits.MaxParts (.ods: tables
+	// past it are not read).
+	SkippedSheets int
 }
 
 // Stop tells why a sheet's rows ended before its last row.
@@ -194,7 +197,23 @@ type Sheet struct {
 	CutCells int
 	// SkippedMerges counts merged areas past Limits.MaxMerges.
 	SkippedMerges int
+	// Uncached are the formula cells saved without their result (WPS,
+	// files written by programs), at most MaxUncached; their text in Rows
+	// is "".
+	Uncached []Formula
 }
+
+// Formula is a formula cell whose result the file does not hold.
+type Formula struct {
+	Row, Col int    // zero-based
+	Text     string // the formula, cut to MaxFormulaBytes ("" for a shared formula's followers)
+}
+
+// Bounds of Sheet.Uncached.
+const (
+	MaxUncached     = 1000
+	MaxFormulaBytes = 256
+)
 
 // ColumnName returns the letters of a zero-based column ("A", "XFD").
 func ColumnName(col int) string {
