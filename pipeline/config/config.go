@@ -79,6 +79,10 @@ type Bus struct {
 	Namespace string `yaml:"namespace"`
 	// Embedded tunes the embedded server; ignored when URL is set.
 	Embedded Embedded `yaml:"embedded"`
+	// LeaseTTL is how long a process's claim on a mailbox outlives it:
+	// after it dies, another process polls the mailbox within this time.
+	// Default 30s.
+	LeaseTTL time.Duration `yaml:"lease_ttl"`
 }
 
 // Embedded holds the limits of the embedded nats-server. They are set
@@ -466,6 +470,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Bus.Embedded.Listen == "" {
 		c.Bus.Embedded.Listen = "none"
+	}
+	if c.Bus.LeaseTTL == 0 {
+		c.Bus.LeaseTTL = 30 * time.Second
 	}
 	if c.Bus.Embedded.MaxMemory == 0 {
 		c.Bus.Embedded.MaxMemory = 256 << 20

@@ -36,6 +36,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envChild) == "1" {
 		os.Exit(workerChild())
 	}
+	if path := os.Getenv(envRunConfig); path != "" {
+		os.Exit(runChild(path))
+	}
 	os.Exit(m.Run())
 }
 

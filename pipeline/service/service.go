@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -91,8 +92,14 @@ type Service struct {
 	bus     *bus.Bus
 	cons    jetstream.Consumer
 	pollers []*poller.Poller
-	worker  *worker.Worker
-	sender  *sender.Sender
+	// pollerIDs are the pollers' mailbox ids (their lease names).
+	pollerIDs []string
+	// roles are the roles this process runs (RolePoll…); holder names it
+	// in the leases it takes.
+	roles  []string
+	holder string
+	worker *worker.Worker
+	sender *sender.Sender
 	// schedule puts digests and reminders into the outbox when due.
 	schedule *schedule.Scheduler
 	// transport sends outgoing mail; nil until a campaign sends receipts.
@@ -103,8 +110,25 @@ type Service struct {
 	console *consoleServer
 }
 
+// Roles a process can run (`shoubao run --roles`).
+const (
+	RolePoll = "poll" // the pollers: one process at a time per mailbox
+	RoleWork = "work" // the workers
+	RoleSend = "send" // the sender and the schedule (receipts, reminders, digests)
+	RoleWeb  = "web"  // the officers' console (when http.listen is set)
+)
+
+// Roles lists every role.
+var Roles = []string{RolePoll, RoleWork, RoleSend, RoleWeb}
+
 // Option changes how Open builds a service.
 type Option func(*Service)
+
+// Holder is how this process names itself in the leases it holds.
+func (s *Service) Holder() string { return s.holder }
+
+// WithRoles runs only these roles (default: all).
+func WithRoles(roles ...string) Option { return func(s *Service) { s.roles = roles } }
 
 // WithTransport sends outgoing mail through t instead of the contact
 // mailboxes' SMTP servers (tests, demo).
@@ -123,10 +147,12 @@ func OpenOffline(ctx context.Context, cfg *config.Config, log *slog.Logger, opts
 }
 
 func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool, opts []Option) (_ *Service, err error) {
-	s := &Service{cfg: cfg, log: log}
+	s := &Service{cfg: cfg, log: log, roles: Roles}
 	for _, o := range opts {
 		o(s)
 	}
+	host, _ := os.Hostname()
+	s.holder = fmt.Sprintf("%s/%d", host, os.Getpid())
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -154,7 +180,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 		URL: cfg.Bus.URL, Namespace: cfg.Bus.Namespace,
 		StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.Bus.Embedded.Listen,
 		MaxMemory: int64(cfg.Bus.Embedded.MaxMemory), MaxStore: int64(cfg.Bus.Embedded.MaxStore),
-		Name: "shoubao", Logger: log,
+		LeaseTTL: cfg.Bus.LeaseTTL, Name: "shoubao", Logger: log,
 	})
 	if err != nil {
 		return nil, err
@@ -177,6 +203,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 			if err != nil {
 				return nil, fmt.Errorf("mailbox %s: %w", mb.Address, err)
 			}
+			s.pollerIDs = append(s.pollerIDs, config.MailboxID(c.ID, mb.Address))
 			s.pollers = append(s.pollers, poller.New(poller.Mailbox{
 				ID: config.MailboxID(c.ID, mb.Address), CampaignID: c.ID, Address: mb.Address,
 				Host: mb.IMAP.Host, Port: mb.IMAP.Port, TLS: mb.IMAP.TLS, User: mb.IMAP.User, Password: pw,
@@ -238,34 +265,76 @@ func (s *Service) Bus() *bus.Bus { return s.bus }
 // Worker returns the service's worker.
 func (s *Service) Worker() *worker.Worker { return s.worker }
 
-// Run polls every mailbox and processes events until ctx is done, and
-// serves the officers' console when http.listen is set.
+// Run runs the components of this process's roles under one supervisor
+// until ctx is done: a component that stops with an error is restarted
+// after a pause.
 func (s *Service) Run(ctx context.Context) error {
-	waitConsole, err := s.serveConsole(ctx)
-	if err != nil {
-		return err
-	}
-	defer waitConsole()
 	var wg sync.WaitGroup
-	for _, p := range s.pollers {
+	for _, c := range s.components() {
+		if !slices.Contains(s.roles, c.role) {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = p.Run(ctx)
+			s.supervise(ctx, c)
 		}()
 	}
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		_ = s.sender.Run(ctx)
-	}()
-	go func() {
-		defer wg.Done()
-		_ = s.schedule.Run(ctx)
-	}()
-	err = s.worker.Run(ctx, s.cons, s.cfg.Worker.Concurrency)
 	wg.Wait()
-	return err
+	return nil
+}
+
+// component is one part of a running process.
+type component struct {
+	name, role string
+	run        func(ctx context.Context) error
+}
+
+// components lists the parts a process can run, each with its role.
+func (s *Service) components() []component {
+	var cs []component
+	for i, p := range s.pollers {
+		id := s.pollerIDs[i]
+		cs = append(cs, component{"poller " + id, RolePoll, func(ctx context.Context) error {
+			// One process at a time polls a mailbox.
+			return s.bus.Hold(ctx, id, s.holder, func(lctx context.Context) { _ = p.Run(lctx) })
+		}})
+	}
+	cs = append(cs,
+		component{"worker", RoleWork, func(ctx context.Context) error {
+			return s.worker.Run(ctx, s.cons, s.cfg.Worker.Concurrency)
+		}},
+		component{"sender", RoleSend, s.sender.Run},
+		component{"schedule", RoleSend, s.schedule.Run},
+		component{"console", RoleWeb, func(ctx context.Context) error {
+			wait, err := s.serveConsole(ctx)
+			if err != nil {
+				return err
+			}
+			<-ctx.Done()
+			wait()
+			return nil
+		}},
+	)
+	return cs
+}
+
+// supervise runs c until ctx is done, restarting it after an error.
+func (s *Service) supervise(ctx context.Context, c component) {
+	pause := time.Second
+	for {
+		err := c.run(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Error("component stopped; restarting", "component", c.name, "err", err, "in", pause)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(pause*2, time.Minute)
+	}
 }
 
 // Once syncs every mailbox once, then processes events until everything
@@ -276,7 +345,11 @@ func (s *Service) Once(ctx context.Context) error {
 	var syncErrs []error
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, p := range s.pollers {
+	for i, p := range s.pollers {
+		if h, err := s.bus.Holder(ctx, s.pollerIDs[i]); err == nil && h != "" && h != s.holder {
+			s.log.Info("mailbox is polled by another process; not syncing it here", "mailbox", s.pollerIDs[i], "by", h)
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -52,6 +52,16 @@ func fixture(t *testing.T, name string) []byte {
 
 func testConfig(t testing.TB, storeURL, busURL, ns string, srv *imaptest.Server) *config.Config {
 	t.Helper()
+	cfg, err := config.Parse([]byte(testConfigYAML(t, storeURL, busURL, ns, srv, "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// testConfigYAML is testConfig's file; busExtra is added to its bus section.
+func testConfigYAML(t testing.TB, storeURL, busURL, ns string, srv *imaptest.Server, busExtra string) string {
+	t.Helper()
 	dir := t.TempDir()
 	pwFile := filepath.Join(dir, "imap.pw")
 	if err := os.WriteFile(pwFile, []byte(srv.Password+"\n"), 0o600); err != nil {
@@ -60,7 +70,7 @@ func testConfig(t testing.TB, storeURL, busURL, ns string, srv *imaptest.Server)
 	src := fmt.Sprintf(`
 data_dir: %q
 store: {url: %q}
-bus: {url: %q, namespace: %q}
+bus: {url: %q, namespace: %q%s}
 worker: {concurrency: 2, max_deliver: 3}
 campaigns:
   - id: jc-2024
@@ -80,12 +90,8 @@ campaigns:
       - name: 高平市发展改革和科技局
         aliases: [高平市科技局]
         senders: [gpkjj@163.com]
-`, dir, storeURL, busURL, ns, srv.Host(), srv.Port(), srv.User, pwFile)
-	cfg, err := config.Parse([]byte(src))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
+`, dir, storeURL, busURL, ns, busExtra, srv.Host(), srv.Port(), srv.User, pwFile)
+	return src
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
