@@ -181,14 +181,24 @@ func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, ar
 	return nil
 }
 
-// tableFormats are the formats parsers/sheets reads.
-var tableFormats = map[string]bool{"xlsx": true, "xls": true, "et": true, "docx": true}
+// tableFormats are the formats parsers/sheets reads (.doc and .wps only to
+// say that it cannot).
+var tableFormats = map[string]bool{
+	"xlsx": true, "xls": true, "et": true, "ods": true, "csv": true, "docx": true,
+	"doc": true, "wps": true,
+}
 
 // tables runs the table parser on spreadsheets and Word documents. A table
 // it recognises decides the kind, except that a document whose name says it
-// is a report (总结, 报告) stays a report, with the table attached.
+// is a report (总结, 报告) stays a report, with the table attached. A file
+// whose kind says table but whose table could not be read always carries
+// a finding saying why.
 func (in *inspector) tables(ctx context.Context, n *Node, f *os.File, res filekind.Result) error {
-	if !tableFormats[res.Format] || res.Encrypted {
+	if res.Encrypted {
+		return nil
+	}
+	if !tableFormats[res.Format] {
+		in.unreadTable(n, fmt.Sprintf("%s 格式的文件无法自动读取表格", strings.ToUpper(res.Format)))
 		return nil
 	}
 	r, fl := sheets.ParseFile(ctx, f.Name(), n.Name, sheets.Options{})
@@ -205,6 +215,7 @@ func (in *inspector) tables(ctx context.Context, n *Node, f *os.File, res fileki
 	// that cannot be read is, and so is any document cut by a limit.
 	if res.Family == filekind.FamilySpreadsheet || n.Kind == filekind.StatsTable || n.Kind == filekind.RecommendTable {
 		n.Findings = append(n.Findings, fl...)
+		in.unreadTable(n, "文件中没有找到表格内容（按项目名称和表头查找）")
 		return nil
 	}
 	for _, f := range fl {
@@ -213,6 +224,26 @@ func (in *inspector) tables(ctx context.Context, n *Node, f *os.File, res fileki
 		}
 	}
 	return nil
+}
+
+// unreadTable gives a file whose kind (from its name) is a table, but
+// from which no table was read, a needs_manual_review finding with why,
+// unless a finding already says why.
+func (in *inspector) unreadTable(n *Node, why string) {
+	if n.Kind != filekind.StatsTable && n.Kind != filekind.RecommendTable || n.Stats != nil || n.Recommend != nil {
+		return
+	}
+	for _, f := range n.Findings {
+		if unreadCodes[f.Code] {
+			return
+		}
+	}
+	n.Findings = append(n.Findings, finding.New(sheets.CodeManualReview, "文件名显示为%s，但%s，需人工核查", kindNames[n.Kind], why))
+}
+
+// unreadCodes say why a file could not be read.
+var unreadCodes = map[string]bool{
+	sheets.CodeManualReview: true, sheets.CodeTimeout: true, "file_corrupt": true, "file_encrypted": true, "empty_file": true,
 }
 
 // limitCodes are the table parser's findings kept for reports too: the
