@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -175,12 +176,22 @@ func (c *Console) clearCookie(w http.ResponseWriter, r *http.Request, name strin
 	}
 }
 
-// clientIP is the address a login attempt came from (the TCP peer: a
-// reverse proxy in front of the console makes every attempt its own).
+// clientIP is the address a login attempt came from: the TCP peer, or,
+// when the peer is a reverse proxy on the same machine (a loopback
+// address), the last address it put in X-Forwarded-For — else every
+// attempt through the proxy would count against one address.
 func clientIP(r *http.Request) string {
 	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
 	}
-	return strings.Trim(host, "[]")
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if last := strings.TrimSpace(parts[len(parts)-1]); net.ParseIP(last) != nil {
+				return last
+			}
+		}
+	}
+	return host
 }

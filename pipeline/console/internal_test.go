@@ -1,6 +1,7 @@
 package console
 
 import (
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -94,3 +95,25 @@ func TestPlainError(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func TestClientIP(t *testing.T) {
+	for _, tc := range []struct {
+		remote, xff, want string
+	}{
+		{"203.0.113.5:4000", "", "203.0.113.5"},
+		{"203.0.113.5:4000", "198.51.100.1", "203.0.113.5"}, // not from a local proxy: ignored
+		{"127.0.0.1:4000", "", "127.0.0.1"},
+		{"127.0.0.1:4000", "10.0.0.9, 198.51.100.1", "198.51.100.1"},
+		{"[::1]:4000", "2001:db8::1", "2001:db8::1"},
+		{"127.0.0.1:4000", "not-an-address", "127.0.0.1"},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		if got := clientIP(r); got != tc.want {
+			t.Errorf("clientIP(%s, XFF %q) = %q, want %q", tc.remote, tc.xff, got, tc.want)
+		}
+	}
+}
