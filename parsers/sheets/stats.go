@@ -42,6 +42,8 @@ func readStats(g *grid, m *matcher) *statsRead {
 	var unknown []unknownRow
 	first, last := -1, -1
 	cur := carry{group: -1}
+	var hdr *valueHeader
+	unitSeen := false
 
 	for r := range g.rows {
 		// A statistics table is short: give up on a long sheet that names
@@ -53,9 +55,15 @@ func readStats(g *grid, m *matcher) *statsRead {
 		if len(cells) == 0 {
 			continue
 		}
-		if st.Unit == "" {
+		if !unitSeen {
 			if u, ok := unitFromRow(cells); ok {
-				st.Unit = u
+				st.Unit, unitSeen = u, true
+				continue
+			}
+		}
+		if first < 0 {
+			if h := headerOf(g, r, cells); h != nil {
+				hdr = h
 				continue
 			}
 		}
@@ -71,21 +79,33 @@ func readStats(g *grid, m *matcher) *statsRead {
 				break
 			}
 		}
+		carried := false
 		if group < 0 && cur.group >= 0 && leftBlank(cells, cur.col) {
-			group, groupCol = cur.group, cur.col
+			group, groupCol, carried = cur.group, cur.col, true
 		}
 		// The field label: the best-scoring label cell right of the group.
 		fi, fcol, fscore := -1, -1, 0.0
-		for _, c := range cells {
-			if c.isValue || c.col <= groupCol || (groupCol >= 0 && c.key == labelKey(g.label(r, groupCol))) {
-				continue
+		bestIn := func(scope int) {
+			for _, c := range cells {
+				if c.isValue || c.col <= groupCol || (groupCol >= 0 && c.key == labelKey(g.label(r, groupCol))) {
+					continue
+				}
+				if i, s := m.bestField(c.key, scope); i >= 0 && s > fscore {
+					fi, fcol, fscore = i, c.col, s
+				}
 			}
-			scope := -1
-			if group >= 0 {
-				scope = group
-			}
-			if i, s := m.bestField(c.key, scope); i >= 0 && s > fscore {
-				fi, fcol, fscore = i, c.col, s
+		}
+		if group >= 0 {
+			bestIn(group)
+		} else {
+			bestIn(-1)
+		}
+		if fi < 0 && carried {
+			// A top-level row right after a group's sub-rows, its label
+			// in the sub-labels' column: the group ends here.
+			bestIn(-2)
+			if fi >= 0 {
+				group = -1
 			}
 		}
 		if group >= 0 {
@@ -108,7 +128,7 @@ func readStats(g *grid, m *matcher) *statsRead {
 		}
 		last = r
 		f := templateFields[fi]
-		raw := valueRight(g, r, fcol)
+		raw, formula, isFormula := valueOf(g, r, fcol, groupCol, hdr, m)
 		if found[fi] {
 			if prev := st.Fields[f.Label]; prev.Raw != "" || raw == "" {
 				if raw != "" && raw != prev.Raw {
@@ -118,6 +138,11 @@ func readStats(g *grid, m *matcher) *statsRead {
 			}
 		}
 		found[fi] = true
+		if isFormula {
+			res.fl.Add("stats_formula_no_value", "统计表“%s”的值是公式（%s），但文件中没有保存计算结果（WPS 或程序生成的文件常见），无法读取；请在 Excel 或 WPS 中打开后重新保存，或人工核查", f.Label, formula)
+			st.Fields[f.Label] = Value{Raw: formula}
+			continue
+		}
 		v, ok := parseValue(raw, f.Unit)
 		if !ok {
 			res.fl.Add("stats_value_unreadable", "统计表“%s”的值“%s”无法识别为数字", f.Label, raw)
@@ -151,12 +176,122 @@ func readStats(g *grid, m *matcher) *statsRead {
 		res.fl.Add("stats_field_missing", "统计表缺少以下项目：%s", strings.Join(missing, "、"))
 	}
 	if st.Unit == "" {
-		res.fl.Add("stats_unit_missing", "统计表未填写“部门/地方（盖章）”")
+		if unitSeen {
+			res.fl.Add("stats_unit_missing", "统计表的“部门/地方（盖章）”一栏是空的，未填写单位名称")
+		} else {
+			res.fl.Add("stats_unit_missing", "统计表未填写“部门/地方（盖章）”")
+		}
 	}
 	if res.filled == 0 {
 		res.fl.Add("stats_empty", "统计表各项均未填写数字")
 	}
 	return res
+}
+
+// valueWords name the value column in a statistics table's header row.
+var valueWords = map[string]bool{
+	"数量": true, "数值": true, "数据": true, "数": true, "值": true, "填报数": true, "填报数量": true,
+	"填报数据": true, "填报值": true, "填报内容": true, "统计数": true, "统计数据": true, "统计数量": true,
+	"完成数": true, "完成情况": true, "实际完成": true, "合计": true, "总计": true, "本年": true, "本年度": true,
+	"开展情况": true, "情况": true, "数目": true, "人数": true, "次数": true, "金额": true,
+}
+
+// valueHeader is a header row above a statistics table: the column of
+// the values, and the columns named for something else (单位, 备注,
+// 上年…), whose cells are never taken for a value.
+type valueHeader struct {
+	col    int
+	others map[int]bool
+}
+
+// headerOf reads row r as a statistics header row: one cell names the
+// value column, the others (if any) are short names, none a number.
+func headerOf(g *grid, r int, cells []rowCell) *valueHeader {
+	if len(cells) < 2 {
+		return nil
+	}
+	h := &valueHeader{col: -1, others: map[int]bool{}}
+	for _, c := range cells {
+		if g.isCovered(r, c.col) {
+			continue
+		}
+		k := dropBrackets(fold(c.text))
+		switch {
+		case valueWords[k] && h.col < 0:
+			h.col = c.col
+		case c.isValue && k != "" && !hasHan(k):
+			return nil // a number: a data row
+		case len([]rune(k)) > 8:
+			return nil // a label, not a column name
+		default:
+			h.others[c.col] = true
+		}
+	}
+	if h.col < 0 {
+		return nil
+	}
+	return h
+}
+
+// valueOf returns the value of the field labelled at (r, col): the cell in
+// the header's value column, else the first filled cell right of the
+// label (at most three columns away, or as far as the header's value
+// column and two more), skipping cells covered by a merge and the columns
+// the header names for something else. A formula saved without its
+// result is returned as such (isFormula), never passed over for a
+// neighbour's value; so is a blank value cell followed by another
+// field's label.
+func valueOf(g *grid, r, col, groupCol int, hdr *valueHeader, m *matcher) (raw, formula string, isFormula bool) {
+	label := cleanCell(g.label(r, col))
+	at := func(c int) (string, string, bool, bool) { // raw, formula, isFormula, done
+		if f, ok := g.formulaAt(r, c); ok {
+			return "", formulaText(f), true, true
+		}
+		if g.isCovered(r, c) {
+			return "", "", false, false
+		}
+		t := cleanCell(g.cell(r, c))
+		if t == "" || t == label {
+			return "", "", false, false
+		}
+		if _, isNum := parseValue(t, ""); !isNum && hasHan(t) {
+			if i, _ := m.bestField(labelKey(t), -1); i >= 0 {
+				return "", "", false, true // the next field's label: this one is blank
+			}
+		}
+		return t, "", false, true
+	}
+	maxRight := 3
+	if hdr != nil && hdr.col != col && hdr.col != groupCol {
+		if t, f, isF, done := at(hdr.col); done {
+			return t, f, isF
+		}
+		if hdr.col < col {
+			return "", "", false // values left of the labels: this one is blank
+		}
+		maxRight = max(maxRight, hdr.col-col+2)
+	}
+	for c := col + 1; c <= col+maxRight && c < g.width(r)+1; c++ {
+		if hdr != nil && hdr.others[c] {
+			continue
+		}
+		if t, f, isF, done := at(c); done {
+			return t, f, isF
+		}
+	}
+	return "", "", false
+}
+
+// formulaText writes a formula for a message: "=SUM(C12:C15)", from the
+// file's form ("SUM(C12:C15)" in .xlsx, "of:=SUM([.C12:.C15])" in .ods).
+func formulaText(f string) string {
+	f = strings.TrimPrefix(f, "of:")
+	f = strings.TrimPrefix(f, "msoxl:")
+	f = strings.TrimPrefix(f, "=")
+	if f == "" {
+		return "公式"
+	}
+	return "=" + f
 }
 
 type unknownRow struct {
@@ -259,24 +394,6 @@ func hasValueAfter(g *grid, r int, cells []rowCell) bool {
 	return false
 }
 
-// valueRight returns the value typed right of the label at (r, col): the
-// first non-empty cell not covered by a merge, at most three columns
-// further right.
-func valueRight(g *grid, r, col int) string {
-	label := cleanCell(g.label(r, col))
-	for c := col + 1; c <= col+3; c++ {
-		if g.isCovered(r, c) {
-			continue
-		}
-		t := cleanCell(g.cell(r, c))
-		if t == "" || t == label {
-			continue
-		}
-		return t
-	}
-	return ""
-}
-
 // notePrefixes start lines that are not table rows: notes and signatures.
 var notePrefixes = []string{"注", "备注", "说明", "填表", "填报人", "审核", "联系人", "联系电话", "负责人", "单位负责人", "制表", "日期", "附件"}
 
@@ -312,11 +429,18 @@ func unitFromRow(cells []rowCell) (string, bool) {
 		u = cutAt(u, "填表日期", "填报日期", "日期", "时间：", "时间:", "填表人", "联系人", "（盖章）", "(盖章)")
 		u = strings.Trim(strings.TrimSpace(u), "：:　 ")
 		if u == "" {
+			// The unit typed in the next cell: not the label itself
+			// (shown again by a merged cell), nor another label.
 			for _, n := range cells[i+1:] {
-				if t := strings.TrimSpace(n.text); t != "" && !strings.Contains(fold(t), "日期") {
-					u = t
+				t := strings.TrimSpace(n.text)
+				if t == "" || t == strings.TrimSpace(c.text) || strings.ContainsAny(t, ":：") || strings.Contains(t, "盖章") {
+					continue
+				}
+				if strings.Contains(fold(t), "日期") || strings.HasPrefix(fold(t), "填表") || strings.HasPrefix(fold(t), "联系") {
 					break
 				}
+				u = t
+				break
 			}
 		}
 		return u, true

@@ -7,13 +7,16 @@ import (
 	"strings"
 )
 
-// notFilled are the texts people put in a cell to say "nothing here";
-// compared after fold.
-var notFilled = map[string]bool{
-	"": true, "无": true, "/": true, "\\": true, "-": true, "--": true, "—": true, "——": true,
-	"―": true, "–": true, "空": true, "暂无": true, "没有": true, "未填": true, "n/a": true, "na": true,
-	"×": true, "x": true, "/。": true,
+// noneWords are the texts people put in a cell to say "none": the value
+// is 0, with the text kept as Raw. Compared after fold.
+var noneWords = map[string]bool{
+	"无": true, "暂无": true, "没有": true, "零": true, "/": true, "\\": true, "-": true, "--": true,
+	"—": true, "——": true, "―": true, "–": true, "n/a": true, "na": true, "×": true, "x": true,
+	"/。": true, "无。": true,
 }
+
+// notFilled are the texts that say the cell was left unfilled: no value.
+var notFilled = map[string]bool{"": true, "空": true, "未填": true, "未填写": true}
 
 // approxWords mark an estimate; they are dropped before reading the number.
 var (
@@ -26,16 +29,26 @@ var (
 var thousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?`)
 
 // parseValue reads a statistics value as typed into a row whose unit is
-// unit ("万元", "人次", …). It returns (nil, true) when the cell says
-// "not filled" and (nil, false) when the text is not a number.
+// unit ("万元", "人次", …). It returns (nil, true) when the cell was left
+// blank, (0, true) when it says "none" (无, /, -, —), and (nil, false)
+// when the text is not a number.
 //
-// In a 万元 row a plain number is in 万元, while a number written with 万,
-// 亿 or 元 is read in yuan and converted: "3万" and "30000元" are both 3.
-// In other rows 万 multiplies: "3万" is 30000.
+// In a 万元 row a plain number is in 万元, while a number written with a
+// magnitude (万, 亿, 千, 百: "3万", "5千", "3百") or with 元 is read in
+// yuan and converted: "3万", "30000元" and "3万元" are all 3, "5千" is
+// 0.5. In other rows the magnitudes multiply: "3万" is 30000, "5千" 5000.
+// A bracketed note after the number is dropped: "12篇（条）" is 12.
 func parseValue(raw, unit string) (*float64, bool) {
 	s := fold(raw)
 	if notFilled[s] {
 		return nil, true
+	}
+	if noneWords[s] {
+		zero := 0.0
+		return &zero, true
+	}
+	if t := dropBrackets(s); t != s && t != "" {
+		s = t
 	}
 	scale, yuan := 1.0, false
 	for changed := true; changed; {
@@ -68,7 +81,7 @@ func parseValue(raw, unit string) (*float64, bool) {
 		return nil, false
 	}
 	v *= scale
-	if unit == "万元" && (yuan || scale != 1 || strings.ContainsAny(s, "万萬亿")) {
+	if unit == "万元" && (yuan || scale != 1 || strings.ContainsAny(s, "万萬亿千仟百佰")) {
 		v /= 1e4
 	}
 	v = math.Round(v*1e9) / 1e9

@@ -7,7 +7,7 @@ func TestParseValue(t *testing.T) {
 	tests := []struct {
 		raw  string
 		unit string
-		want *float64 // nil: not filled (when ok) or unreadable
+		want *float64 // nil: blank (when ok) or unreadable
 		ok   bool
 	}{
 		{"3", "人次", n(3), true},
@@ -42,11 +42,20 @@ func TestParseValue(t *testing.T) {
 		{"12篇", "个", n(12), true},
 		{"", "人次", nil, true},
 		{"  ", "人次", nil, true},
-		{"无", "人次", nil, true},
-		{"/", "万元", nil, true},
-		{"／", "万元", nil, true},
-		{"-", "个", nil, true},
-		{"——", "个", nil, true},
+		{"无", "人次", n(0), true},
+		{"/", "万元", n(0), true},
+		{"／", "万元", n(0), true},
+		{"-", "个", n(0), true},
+		{"——", "个", n(0), true},
+		{"—", "个", n(0), true},
+		{"未填", "个", nil, true},
+		{"5千", "万元", n(0.5), true},
+		{"3百", "万元", n(0.03), true},
+		{"5千", "人次", n(5000), true},
+		{"3百", "人次", n(300), true},
+		{"1.2万", "万元", n(1.2), true},
+		{"12篇（条）", "个", n(12), true},
+		{"约500（估计）", "人次", n(500), true},
 		{"若干", "个", nil, false},
 		{"3-5", "个", nil, false},
 		{"二零二四", "个", nil, false},

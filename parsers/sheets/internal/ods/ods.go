@@ -387,7 +387,7 @@ func (rd *reader) startCell() {
 		}
 	}
 	if f := s.Attr("formula"); f != nil {
-		c.formula = string(f[:min(len(f), xlsx.MaxFormulaBytes)])
+		c.formula = strings.ToValidUTF8(string(f[:min(len(f), xlsx.MaxFormulaBytes)]), "\uFFFD")
 	}
 	rd.cell = c
 	rd.text, rd.paras, rd.overCap = rd.text[:0], 0, false
@@ -428,7 +428,7 @@ func (rd *reader) endCell() {
 	var v string
 	switch {
 	case c.value != "":
-		v = c.value
+		v = cellText([]byte(c.value), rd.lim.MaxCellRunes, &sh.CutCells, false)
 	case c.valueType != "" || c.formula == "":
 		v = cellText(rd.text, rd.lim.MaxCellRunes, &sh.CutCells, rd.overCap)
 	}
