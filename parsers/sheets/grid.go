@@ -101,3 +101,43 @@ func (g *grid) width(r int) int {
 	}
 	return max(w, g.coverWidth[r])
 }
+
+// Bounds of the part of a grid transpose turns.
+const (
+	maxTransposeRows = 200
+	maxTransposeCols = 200
+)
+
+// transpose returns the grid turned over its diagonal (rows become
+// columns), for a table laid out across: labels in a row, values below.
+// Only the first maxTransposeRows rows and maxTransposeCols columns are
+// turned.
+func (g *grid) transpose() *grid {
+	nr := min(len(g.rows), maxTransposeRows)
+	nc := 0
+	for r := range nr {
+		nc = max(nc, min(g.width(r), maxTransposeCols))
+	}
+	t := &grid{name: g.name, hidden: g.hidden, text: g.text, rows: make([][]string, nc)}
+	for c := range nc {
+		t.rows[c] = make([]string, nr)
+		for r := range nr {
+			t.rows[c][r] = g.cell(r, c)
+		}
+	}
+	for cov, origin := range g.covered {
+		if cov.row < nr && cov.col < nc && origin.row < nr && origin.col < nc {
+			if t.covered == nil {
+				t.covered, t.coverWidth = map[cellRef]cellRef{}, map[int]int{}
+			}
+			t.covered[cellRef{cov.col, cov.row}] = cellRef{origin.col, origin.row}
+			t.coverWidth[cov.col] = max(t.coverWidth[cov.col], cov.row+1)
+		}
+	}
+	for ref, f := range g.uncached {
+		if ref.row < nr && ref.col < nc {
+			t.addUncached(ref.col, ref.row, f)
+		}
+	}
+	return t
+}

@@ -10,6 +10,8 @@ package sheets
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -151,49 +153,127 @@ func ParseFile(ctx context.Context, path, name string, opts Options) (*Result, [
 var matcherOnce = sync.OnceValue(newMatcher)
 
 // analyse finds the statistics table and the recommendation lists among
-// the grids.
+// the grids. Visible sheets come first: a table in a hidden sheet is used
+// only when no visible sheet holds a filled one (table_in_hidden_sheet),
+// and a hidden table that differs from the visible one used is reported
+// (hidden_sheet_differs).
 func analyse(grids []*grid, res *Result) finding.List {
 	var fl finding.List
 	m := matcherOnce()
-	var best *statsRead
-	var bestGrid *grid
-	var filledTables []string
+	type statsCand struct {
+		sr *statsRead
+		g  *grid
+	}
+	var cands []statsCand
 	for _, g := range grids {
 		sr := readStats(g, m)
 		if sr.matched < minStatsFields {
-			continue
+			// A table laid out across: labels in a row, values below.
+			tr := readStats(g.transpose(), m)
+			if tr.matched < minStatsFields {
+				continue
+			}
+			sr = tr
+			if sr.stats.Unit == "" {
+				sr.stats.Unit = unitOf(g)
+				if sr.stats.Unit != "" {
+					sr.fl = slices.DeleteFunc(sr.fl, func(f finding.Finding) bool { return f.Code == "stats_unit_missing" })
+				}
+			}
 		}
-		if sr.filled > 0 {
-			filledTables = append(filledTables, "“"+g.name+"”")
-		}
-		if best == nil || sr.filled > best.filled || sr.filled == best.filled && sr.matched > best.matched {
-			best, bestGrid = sr, g
-		}
+		cands = append(cands, statsCand{sr, g})
 	}
-	if best != nil {
+	pick := func(hidden bool) *statsCand {
+		var best *statsCand
+		for i := range cands {
+			c := &cands[i]
+			if c.g.hidden != hidden {
+				continue
+			}
+			if best == nil || c.sr.filled > best.sr.filled || c.sr.filled == best.sr.filled && c.sr.matched > best.sr.matched {
+				best = c
+			}
+		}
+		return best
+	}
+	visible, hidden := pick(false), pick(true)
+	use := visible
+	if hidden != nil && (visible == nil || visible.sr.filled == 0 && hidden.sr.filled > 0) {
+		use = hidden
+	}
+	if use != nil {
 		res.Kind = KindStats
-		res.Stats = best.stats
-		fl = append(fl, best.fl...)
-		if len(filledTables) > 1 {
-			fl.Add("stats_multiple_tables", "文件中有 %d 个填写了数字的统计表（%s），已采用“%s”", len(filledTables), strings.Join(filledTables, "、"), bestGrid.name)
+		res.Stats = use.sr.stats
+		fl = append(fl, use.sr.fl...)
+		var filledTables []string
+		for _, c := range cands {
+			if c.g.hidden == use.g.hidden && c.sr.filled > 0 {
+				filledTables = append(filledTables, "“"+c.g.name+"”")
+			}
 		}
-		if bestGrid.hidden {
-			fl.Add("table_in_hidden_sheet", "统计表位于隐藏的工作表“%s”中", bestGrid.name)
+		if len(filledTables) > 1 {
+			fl.Add("stats_multiple_tables", "文件中有 %d 个填写了数字的统计表（%s），已采用“%s”", len(filledTables), strings.Join(filledTables, "、"), use.g.name)
+		}
+		if use.g.hidden {
+			fl.Add("table_in_hidden_sheet", "统计表位于隐藏的工作表“%s”中（可见的工作表中没有填写的统计表），已采用", use.g.name)
+		} else {
+			for _, c := range cands {
+				if !c.g.hidden || c.sr.filled == 0 {
+					continue
+				}
+				if n, example := statsDiffer(use.sr.stats, c.sr.stats); n > 0 {
+					fl.Add("hidden_sheet_differs", "隐藏的工作表“%s”中另有一份统计表，与采用的“%s”有 %d 项不同（如%s），已采用可见的工作表，请核对", c.g.name, use.g.name, n, example)
+				}
+			}
 		}
 	}
-	var lists []*Recommend
+
+	var visLists, hidLists []listRead
+	visRows, hidRows := 0, 0
 	for _, g := range grids {
 		rr := readRecommend(g)
 		if rr == nil {
 			continue
 		}
-		lists = append(lists, rr.rec)
-		fl = append(fl, rr.fl...)
 		if g.hidden {
-			fl.Add("table_in_hidden_sheet", "推荐表位于隐藏的工作表“%s”中", g.name)
+			hidLists = append(hidLists, listRead{rr, g})
+			hidRows += len(rr.rec.Rows)
+		} else {
+			visLists = append(visLists, listRead{rr, g})
+			visRows += len(rr.rec.Rows)
 		}
 	}
-	if len(lists) > 0 {
+	used := visLists
+	switch {
+	case visRows > 0:
+		var vis []*Recommend
+		for _, l := range visLists {
+			vis = append(vis, l.rec())
+		}
+		for _, l := range hidLists {
+			if len(l.rr.rec.Rows) > 0 {
+				if n := listDiffer(vis, l.rr.rec); n > 0 {
+					fl.Add("hidden_sheet_differs", "隐藏的工作表“%s”中另有一份推荐表，其中 %d 条活动与可见的工作表不同，已采用可见的工作表，请核对", l.g.name, n)
+				}
+			}
+		}
+	case hidRows > 0:
+		used = nil
+		for _, l := range hidLists {
+			if len(l.rr.rec.Rows) > 0 {
+				used = append(used, l)
+				fl.Add("table_in_hidden_sheet", "推荐表位于隐藏的工作表“%s”中（可见的工作表中没有填写的推荐表），已采用", l.g.name)
+			}
+		}
+	default:
+		used = append(used, hidLists...)
+	}
+	if len(used) > 0 {
+		var lists []*Recommend
+		for _, l := range used {
+			lists = append(lists, l.rec())
+			fl = append(fl, l.rr.fl...)
+		}
 		res.Recommend = MergeRecommend(lists)
 		if res.Kind == "" {
 			res.Kind = KindRecommend
@@ -201,3 +281,71 @@ func analyse(grids []*grid, res *Result) finding.List {
 	}
 	return fl
 }
+
+// statsDiffer counts the fields whose values differ between two tables
+// (a field in only one counts when it holds a value) and describes the
+// first.
+func statsDiffer(a, b *Stats) (int, string) {
+	n, example := 0, ""
+	for _, f := range templateFields {
+		va, vb := a.Fields[f.Label], b.Fields[f.Label]
+		if sameValue(va.Value, vb.Value) {
+			continue
+		}
+		n++
+		if example == "" {
+			example = fmt.Sprintf("“%s”：%s 与 %s", f.Label, shown(va), shown(vb))
+		}
+	}
+	return n, example
+}
+
+func sameValue(a, b *float64) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+// shown writes a value for a message: its text as typed, or 空.
+func shown(v Value) string {
+	if strings.TrimSpace(v.Raw) == "" {
+		return "空"
+	}
+	return v.Raw
+}
+
+// listDiffer counts the rows of list h found in none of the lists vis.
+func listDiffer(vis []*Recommend, h *Recommend) int {
+	seen := map[string]bool{}
+	for _, l := range vis {
+		for _, row := range l.Rows {
+			seen[rowKey(row)] = true
+		}
+	}
+	n := 0
+	for _, row := range h.Rows {
+		if !seen[rowKey(row)] {
+			n++
+		}
+	}
+	return n
+}
+
+// rowKey identifies a list row by its activity and recommending unit.
+func rowKey(row map[string]string) string {
+	name := row[colName]
+	if name == "" {
+		name = row[colActivity]
+	}
+	return squeeze(name) + "\x00" + squeeze(row[colRecommender])
+}
+
+// listRead is a recommendation list read from a grid.
+type listRead struct {
+	rr *recommendRead
+	g  *grid
+}
+
+// rec is the list read.
+func (l listRead) rec() *Recommend { return l.rr.rec }

@@ -448,6 +448,16 @@ func unitFromRow(cells []rowCell) (string, bool) {
 	return "", false
 }
 
+// unitOf finds the reporting unit line in the first rows of g.
+func unitOf(g *grid) string {
+	for r := range min(len(g.rows), maxStatsLead) {
+		if u, ok := unitFromRow(rowCells(g, r)); ok {
+			return u
+		}
+	}
+	return ""
+}
+
 func afterColon(s string) string {
 	i := strings.IndexAny(s, ":：")
 	if i < 0 {
