@@ -397,11 +397,31 @@ func loadDOCX(ctx context.Context, f *os.File, size int64, opts Options) ([]*gri
 	var grids []*grid
 	var pending [][]string
 	cells := 0
+	prevWidth := -1 // grid columns of the last table, -1 after a title
 	for _, b := range doc.Blocks {
 		if b.Table == nil {
 			if t := strings.TrimSpace(b.Paragraph); t != "" {
 				pending = append(pending, []string{t})
 			}
+			continue
+		}
+		width := tableWidth(b.Table)
+		// A table continued in a second Word table (a page break, a
+		// 续表 line between): same columns, no title between. Its rows
+		// go on the first's grid; a repeated header is skipped there as
+		// on a printed page.
+		if len(grids) > 0 && width == prevWidth && continuation(pending) {
+			g := grids[len(grids)-1]
+			pending = nil
+			areas := tableRows(g, b.Table)
+			for _, r := range g.rows[len(g.rows)-len(b.Table.Rows):] {
+				cells += len(r)
+			}
+			if cells > opts.MaxCells || len(g.rows) > opts.MaxRows {
+				fl.Add(CodeTruncated, "Word 文件中的表格过大，只读取了前面部分")
+				break
+			}
+			g.addMerges(areas)
 			continue
 		}
 		g := &grid{name: fmt.Sprintf("表格 %d", len(grids)+1)}
@@ -417,12 +437,39 @@ func loadDOCX(ctx context.Context, f *os.File, size int64, opts Options) ([]*gri
 		}
 		g.addMerges(areas)
 		grids = append(grids, g)
+		prevWidth = width
 	}
 	if len(grids) > 0 {
 		last := grids[len(grids)-1]
 		last.rows = append(last.rows, pending...)
 	}
 	return grids, fl
+}
+
+// tableWidth is the number of grid columns of a Word table's widest row.
+func tableWidth(t *docx.Table) int {
+	w := 0
+	for _, row := range t.Rows {
+		n := 0
+		for _, c := range row {
+			n += max(c.GridSpan, 1)
+		}
+		w = max(w, n)
+	}
+	return w
+}
+
+// continuation reports whether the paragraphs between two tables leave
+// the second a continuation of the first: none, or a short line such as
+// "续表" or "（续）".
+func continuation(paras [][]string) bool {
+	for _, p := range paras {
+		t := fold(p[0])
+		if len([]rune(t)) > 6 || strings.Contains(t, "表") && !strings.Contains(t, "续") {
+			return false
+		}
+	}
+	return true
 }
 
 // tableRows appends a Word table's rows to g by grid column, and returns

@@ -103,10 +103,110 @@ func (h *headerRow) repeatedAt(g *grid, r int) bool {
 func findHeader(g *grid) *headerRow {
 	for r := range g.rows {
 		if h := headerAt(g, r); h != nil {
+			if two := subHeader(g, h); two != nil {
+				return two
+			}
 			return h
 		}
 	}
 	return nil
+}
+
+// subHeader reads a two-row header: a header cell merged across columns
+// (联系人) over the names of its columns in the next row (姓名, 电话).
+// It returns nil when the row below h is not such a row.
+func subHeader(g *grid, h *headerRow) *headerRow {
+	r, sub := h.row, h.row+1
+	if sub >= len(g.rows) {
+		return nil
+	}
+	// The columns each header cell spans.
+	owner := map[int]int{} // column → the header cell's column spanning it
+	spans := false
+	for c := range h.cols {
+		owner[c] = c
+		for c2 := c + 1; c2 < g.width(r); c2++ {
+			if o, ok := g.covered[cellRef{r, c2}]; !ok || o != (cellRef{r, c}) {
+				break
+			}
+			owner[c2], spans = c, true
+		}
+	}
+	if !spans {
+		return nil
+	}
+	subTexts := map[int]string{}
+	for c := range g.width(sub) {
+		if g.isCovered(sub, c) {
+			continue
+		}
+		t := cleanCell(g.cell(sub, c))
+		if t == "" {
+			continue
+		}
+		o, ok := owner[c]
+		if !ok || o == c && !g.isCovered(sub, c) && !hasSpan(owner, c) {
+			return nil // a cell under an unmerged header cell: a data row
+		}
+		if _, isNum := parseValue(t, ""); isNum || len([]rune(t)) > 12 {
+			return nil
+		}
+		subTexts[c] = t
+	}
+	if len(subTexts) == 0 {
+		return nil
+	}
+	two := &headerRow{row: sub, cols: map[int]string{}, texts: map[int]string{}}
+	seen := map[string]bool{}
+	named := false
+	for c := range max(g.width(r), g.width(sub)) {
+		o, ok := owner[c]
+		if !ok {
+			continue
+		}
+		parent := squeeze(cleanCell(g.cell(r, o)))
+		t, hasSub := subTexts[c]
+		var name, text string
+		switch {
+		case hasSub:
+			text = squeeze(t)
+			name = columnName(parent + text)
+			if name == "" {
+				name = columnName(text)
+			}
+		case c == o:
+			name, text = h.cols[c], h.texts[c]
+		default:
+			continue
+		}
+		if name == "" || seen[name] {
+			name = parent + text
+			if seen[name] {
+				name = fmt.Sprintf("%s(%d)", name, c+1)
+			}
+		} else if templateColumns[name] {
+			two.roles++
+			named = named || name == colName || name == colActivity
+		}
+		seen[name] = true
+		two.cols[c] = name
+		two.texts[c] = text
+		two.names = append(two.names, name)
+	}
+	if two.roles < 3 || !named {
+		return nil
+	}
+	return two
+}
+
+// hasSpan reports whether the header cell at column c spans others.
+func hasSpan(owner map[int]int, c int) bool {
+	for c2, o := range owner {
+		if o == c && c2 != c {
+			return true
+		}
+	}
+	return false
 }
 
 func headerAt(g *grid, r int) *headerRow {

@@ -1,6 +1,9 @@
 package sheets
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestCheckPhones(t *testing.T) {
 	tests := []struct {
@@ -115,5 +118,27 @@ func TestRecommendMergedOverEmptyRow(t *testing.T) {
 	rr := readRecommend(g)
 	if len(rr.rec.Rows) != 2 || rr.rec.Rows[1]["推荐单位"] != "高平市科技局" || len(rr.fl) != 0 {
 		t.Errorf("rows = %v, findings %v", rr.rec.Rows, rr.fl)
+	}
+}
+
+// TestTwoRowHeader: 联系人 merged over 姓名 and 电话, the other header cells
+// merged down over both rows.
+func TestTwoRowHeader(t *testing.T) {
+	g := &grid{name: "推荐表", rows: [][]string{
+		{"序号", "活动名称", "活动内容简介", "推荐单位", "联系人", ""},
+		{"", "", "", "", "姓名", "电话"},
+		{"1", "科普进校园", "讲座", "城区科协", "张三", "13835675002"},
+	}}
+	g.addMerges([]area{{0, 0, 1, 0}, {0, 1, 1, 1}, {0, 2, 1, 2}, {0, 3, 1, 3}, {0, 4, 0, 5}})
+	rr := readRecommend(g)
+	if rr == nil {
+		t.Fatal("no list")
+	}
+	want := []string{"序号", "活动名称", "活动内容简介", "推荐单位", "联系人", "联系电话"}
+	if strings.Join(rr.rec.Columns, ",") != strings.Join(want, ",") {
+		t.Errorf("columns %q", rr.rec.Columns)
+	}
+	if len(rr.rec.Rows) != 1 || rr.rec.Rows[0]["联系人"] != "张三" || rr.rec.Rows[0]["联系电话"] != "13835675002" {
+		t.Errorf("rows %v, findings %v", rr.rec.Rows, rr.fl)
 	}
 }
