@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 func fixtures(t testing.TB) []string {
 	t.Helper()
 	var out []string
-	for _, pat := range []string{"*.xlsx", "*.xls", "*.docx", "*.doc"} {
+	for _, pat := range []string{"*.xlsx", "*.xls", "*.docx", "*.doc", "*.ods", "*.csv"} {
 		m, err := filepath.Glob(filepath.Join("testdata", pat))
 		if err != nil {
 			t.Fatal(err)

@@ -110,10 +110,15 @@ const (
 
 // transpose returns the grid turned over its diagonal (rows become
 // columns), for a table laid out across: labels in a row, values below.
-// Only the first maxTransposeRows rows and maxTransposeCols columns are
-// turned.
+// The lines above the table (title, unit line: rows of one cell) are
+// left out; only the next maxTransposeRows rows and maxTransposeCols
+// columns are turned.
 func (g *grid) transpose() *grid {
-	nr := min(len(g.rows), maxTransposeRows)
+	r0 := 0
+	for r0 < len(g.rows) && r0 < maxTransposeRows && g.origins(r0) < 2 {
+		r0++
+	}
+	nr := min(len(g.rows)-r0, maxTransposeRows)
 	nc := 0
 	for r := range nr {
 		nc = max(nc, min(g.width(r), maxTransposeCols))
@@ -122,11 +127,12 @@ func (g *grid) transpose() *grid {
 	for c := range nc {
 		t.rows[c] = make([]string, nr)
 		for r := range nr {
-			t.rows[c][r] = g.cell(r, c)
+			t.rows[c][r] = g.cell(r0+r, c)
 		}
 	}
 	for cov, origin := range g.covered {
-		if cov.row < nr && cov.col < nc && origin.row < nr && origin.col < nc {
+		cov.row, origin.row = cov.row-r0, origin.row-r0
+		if cov.row >= 0 && origin.row >= 0 && cov.row < nr && cov.col < nc && origin.row < nr && origin.col < nc {
 			if t.covered == nil {
 				t.covered, t.coverWidth = map[cellRef]cellRef{}, map[int]int{}
 			}
@@ -135,9 +141,20 @@ func (g *grid) transpose() *grid {
 		}
 	}
 	for ref, f := range g.uncached {
-		if ref.row < nr && ref.col < nc {
-			t.addUncached(ref.col, ref.row, f)
+		if r := ref.row - r0; r >= 0 && r < nr && ref.col < nc {
+			t.addUncached(ref.col, r, f)
 		}
 	}
 	return t
+}
+
+// origins counts the filled cells of row r not covered by a merge.
+func (g *grid) origins(r int) int {
+	n := 0
+	for c, t := range g.rows[r] {
+		if t != "" && !g.isCovered(r, c) {
+			n++
+		}
+	}
+	return n
 }

@@ -211,25 +211,34 @@ func headerOf(g *grid, r int, cells []rowCell) *valueHeader {
 		return nil
 	}
 	h := &valueHeader{col: -1, others: map[int]bool{}}
+	rank := 0 // 2: names this year's figures (填报, 本年); 1: a plain value word
 	for _, c := range cells {
 		if g.isCovered(r, c.col) {
 			continue
 		}
 		k := dropBrackets(fold(c.text))
 		switch {
-		case valueWords[k] && h.col < 0:
-			h.col = c.col
 		case c.isValue && k != "" && !hasHan(k):
 			return nil // a number: a data row
 		case len([]rune(k)) > 8:
 			return nil // a label, not a column name
-		default:
-			h.others[c.col] = true
+		}
+		h.others[c.col] = true
+		kr := 0
+		switch {
+		case strings.Contains(k, "填报") || strings.Contains(k, "本年") || strings.Contains(k, "本次"):
+			kr = 2
+		case valueWords[k]:
+			kr = 1
+		}
+		if kr > rank {
+			rank, h.col = kr, c.col
 		}
 	}
 	if h.col < 0 {
 		return nil
 	}
+	delete(h.others, h.col)
 	return h
 }
 

@@ -228,6 +228,145 @@ def recommend_long():
     wb.save(f"{OUT}/recommend_long.xlsx")
 
 
+LABELS = [label.replace("\n", "") for _, label in TEMPLATE]
+GROUPS = [group for group, _ in TEMPLATE]
+
+
+def stats_values_typed():
+    """Values as people type "none" and magnitudes: 无, —, -, ／, /, 5千,
+    3百, 1.2万, 约500, 12篇（条）, a blank; the 盖章 line left blank (its
+    label merged across the row)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "统计表"
+    write_template(ws, "", [
+        6, "无", "—", "-", "5千", "3百", "1.2万", "／",
+        "/", 12, "约500", None,
+        "1.2万", "3千",
+        "12篇（条）", "约30篇",
+        "无", 0, "—",
+    ])
+    wb.save(f"{OUT}/stats_values_typed.xlsx")
+
+
+def stats_value_left():
+    """The value column left of the labels, found by the header (数量),
+    and a 备注 column right of the values that is never read as one."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "统计表"
+    ws.append(["2024年科技活动周开展情况统计表"])
+    ws.append(["填报单位（盖章）：城区教育和科技局"])
+    ws.append(["序号", "数量", "类别", "统计项目", "备注"])
+    values = [7, 1, None, 2.5, 4, None, 0.6, None, 5, 30, 60, 2, 3000, 12000, 3, 9, 2, 1, 0]
+    notes = {5: "暂未到位 2", 11: 8}
+    start = {}
+    for i, ((group, _), label, v) in enumerate(zip(TEMPLATE, LABELS, values)):
+        row = [i + 1, v, None, label, notes.get(i)]
+        if group is not None and group not in start:
+            start[group] = i
+            row[2] = group.replace("\n", "")
+        ws.append(row)
+    for group, first in start.items():
+        last = first + GROUPS.count(group) - 1
+        ws.merge_cells(start_row=first + 4, start_column=3, end_row=last + 4, end_column=3)
+    wb.save(f"{OUT}/stats_value_left.xlsx")
+
+
+def stats_value_far():
+    """The value several columns right of the label, past a unit column
+    and last year's figures, found by the header (本年填报数); a blank
+    value stays blank even where last year's column has a number."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["附件 1"])
+    ws.append(["部门/地方（盖章）：", "陵川县科技局"])
+    ws.append(["类别", "项目", "计量单位", "上年数", "本年填报数", "备注"])
+    units = {"万元": "万元", "人次": "人次"}
+    for i, ((group, _), label) in enumerate(zip(TEMPLATE, LABELS)):
+        unit = "万元" if group and "万元" in group else ("人次" if group and "人次" in group else "个")
+        this_year = None if i in (3, 9) else i + 1
+        ws.append([(group or "").replace("\n", ""), label, unit, 100 + i, this_year, "已核" if i == 0 else None])
+    wb.save(f"{OUT}/stats_value_far.xlsx")
+
+
+def stats_transposed():
+    """The template laid out across: group labels merged over their
+    sub-labels in two header rows, the values in the row below."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "统计表"
+    ws["A1"] = "2024年晋城市科技活动周开展情况统计表"
+    ws["A2"] = "部门/地方（盖章）：阳城县科技和商务局"
+    col = 1
+    start = {}
+    for (group, _), label in zip(TEMPLATE, LABELS):
+        if group is None:
+            ws.cell(3, col, label)
+            ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
+        else:
+            if group not in start:
+                start[group] = col
+                ws.cell(3, col, group.replace("\n", ""))
+            ws.cell(4, col, label)
+        col += 1
+    for group, first in start.items():
+        ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=first + GROUPS.count(group) - 1)
+    for i, v in enumerate([9, 0, 1, 2, 3, "无", 0.5, None, 4, 20, 35, 1, 2600, 8000, 5, 14, 1, 0, 0]):
+        if v is not None:
+            ws.cell(5, i + 1, v)
+    wb.save(f"{OUT}/stats_transposed.xlsx")
+
+
+def stats_toplevel_after_group():
+    """No merged cells; the group label on its first sub-row only, and the
+    top-level rows after the last group written in the sub-labels'
+    column, right after the group's sub-rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["部门/地方（盖章）：沁水县科协"])
+    ws.append(["项目", None, "数量"])
+    seen = set()
+    for i, ((group, _), label) in enumerate(zip(TEMPLATE, LABELS)):
+        g = None
+        if group is not None and group not in seen:
+            seen.add(group)
+            g = group.replace("\n", "")
+        ws.append([g, label, i + 10])
+    wb.save(f"{OUT}/stats_toplevel_after_group.xlsx")
+
+
+def stats_hidden_differs():
+    """A filled table in a visible sheet and another, different, in a
+    hidden one: the visible is used, the difference reported."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "统计表"
+    write_template(ws, "高平市科协", [3, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 100, 200, 1, 1, 1, 1, 1])
+    old = wb.create_sheet("旧表")
+    write_template(old, "高平市科协", [2, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 90, 200, 1, 1, 1, 1, 1])
+    old.sheet_state = "hidden"
+    wb.save(f"{OUT}/stats_hidden_differs.xlsx")
+
+
+def recommend_two_row_header():
+    """联系人 merged over 姓名 and 电话; the other header cells merged down
+    over both header rows."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "推荐表"
+    ws.append(["2026年特色活动推荐表"])
+    ws.append(["序号", "活动名称", "活动内容简介", "举办时间", "举办地点", "承办单位", "推荐单位", "联系人", None])
+    ws.append([None, None, None, None, None, None, None, "姓名", "电话"])
+    for c in range(1, 8):
+        ws.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
+    ws.merge_cells("H2:I2")
+    for r in ROWS_2026[:3]:
+        ws.append([r[0], r[1], r[2], r[3], r[4], r[5], r[7], r[8], r[9]])
+    wb.save(f"{OUT}/recommend_two_row_header.xlsx")
+
+
 if __name__ == "__main__":
     stats_template()
     stats_variant()
@@ -235,3 +374,10 @@ if __name__ == "__main__":
     stats_formula_source()
     recommend_2026()
     recommend_long()
+    stats_values_typed()
+    stats_value_left()
+    stats_value_far()
+    stats_transposed()
+    stats_toplevel_after_group()
+    stats_hidden_differs()
+    recommend_two_row_header()
