@@ -307,7 +307,9 @@ func uncachedODS() string {
 	num := func(v, shown string) string {
 		return `<table:table-cell office:value-type="float" office:value="` + v + `"><text:p>` + shown + `</text:p></table:table-cell>`
 	}
-	row := func(cells ...string) { b.WriteString(`<table:table-row>` + strings.Join(cells, "") + `</table:table-row>`) }
+	row := func(cells ...string) {
+		b.WriteString(`<table:table-row>` + strings.Join(cells, "") + `</table:table-row>`)
+	}
 	b.WriteString(`<table:table table:name="统计表">`)
 	row(`<table:table-cell office:value-type="string"><text:p>部门/地方（盖章）：<text:s text:c="2"/>高平市教育局</text:p></table:table-cell>`)
 	row(cell("项目"), cell(""), cell("数量"), cell("说明"))
