@@ -44,15 +44,21 @@ type area struct{ r0, c0, r1, c1 int }
 const maxCovered = 200_000
 
 // addMerges records merged areas; areas outside the grid are clipped.
+// The work is bounded: the cells visited over all areas (overlapping
+// areas made to be large visit the same cells again) stop at twice
+// maxCovered.
 func (g *grid) addMerges(areas []area) {
+	visits := 0
 	for _, a := range areas {
 		if a.r0 < 0 || a.c0 < 0 || a.r1 < a.r0 || a.c1 < a.c0 || a.r0 >= len(g.rows) {
 			continue
 		}
 		a.r1 = min(a.r1, len(g.rows)-1)
-		if (a.r1-a.r0+1)*(a.c1-a.c0+1) > maxCovered {
+		size := (a.r1 - a.r0 + 1) * (a.c1 - a.c0 + 1)
+		if size > maxCovered || len(g.covered) >= maxCovered || visits+size > 2*maxCovered {
 			continue
 		}
+		visits += size
 		if g.covered == nil {
 			g.covered = map[cellRef]cellRef{}
 			g.coverWidth = map[int]int{}

@@ -36,9 +36,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// TestHostileFiles: each workbook of internal/hostile is refused or
-// truncated with a finding, quickly, in little memory and without a
-// temporary file. The small ones are also in testdata/hostile; the
+// TestHostileFiles: each workbook (.xlsx, .ods, .csv) of internal/hostile
+// is refused or truncated with a finding, quickly, in little memory and
+// without a temporary file. The small ones are also in testdata/hostile; the
 // others are written into a temporary directory (a few seconds each;
 // skipped with -short).
 func TestHostileFiles(t *testing.T) {
@@ -52,6 +52,16 @@ func TestHostileFiles(t *testing.T) {
 		"sst_count_bomb.xlsx":     CodeManualReview, // shared strings count
 		"sst_bytes_bomb.xlsx":     CodeManualReview, // shared strings bytes
 		"huge_cell.xlsx":          CodeTruncated,    // cell text cut
+		"ods_repeat_bomb.ods":     CodeTruncated,    // repeats past column 1,024 and the cell budget
+		"ods_1m_rows.ods":         CodeTruncated,    // rows past MaxRows
+		"ods_zip_bomb.ods":        CodeManualReview, // compression ratio
+		"ods_spaces_bomb.ods":     CodeTruncated,    // cell text cut, then the text budget
+		"ods_merge_bomb.ods":      CodeTruncated,    // merged areas past 10,000
+		"ods_many_tables.ods":     CodeTruncated,    // sheets past 10,000
+		"ods_huge_cell.ods":       CodeTruncated,    // cell text cut
+		"csv_huge_line.csv":       CodeTruncated,    // cell text cut
+		"csv_wide.csv":            CodeTruncated,    // cells past column 1,024
+		"csv_1m_rows.csv":         CodeTruncated,    // rows past MaxRows
 	}
 	limit := hostileCPU
 	if raceEnabled {

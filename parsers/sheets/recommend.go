@@ -209,8 +209,11 @@ func hasSpan(owner map[int]int, c int) bool {
 	return false
 }
 
+// maxHeaderCols bounds the columns of a list's header.
+const maxHeaderCols = 64
+
 func headerAt(g *grid, r int) *headerRow {
-	w := g.width(r)
+	w := min(g.width(r), maxHeaderCols)
 	if w < 3 {
 		return nil
 	}

@@ -317,10 +317,15 @@ type rowCell struct {
 	isValue bool // reads as a number or as "not filled"
 }
 
+// maxRowCells bounds the cells of a row looked at as labels: a statistics
+// table has a handful per row, and matching labels is the costly part of
+// reading a sheet made to be large.
+const maxRowCells = 32
+
 func rowCells(g *grid, r int) []rowCell {
 	var out []rowCell
 	w := g.width(r)
-	for c := range w {
+	for c := 0; c < w && len(out) < maxRowCells; c++ {
 		t := cleanCell(g.label(r, c))
 		if t == "" {
 			continue

@@ -1,7 +1,9 @@
 // Package hostile writes workbooks made to be awkward for a spreadsheet
 // reader: cells at the last column (XFD), a million rows, very wide rows,
-// a zip bomb, a shared strings bomb, a huge cell. They are deterministic:
-// the same bytes on every run.
+// a zip bomb, a shared strings bomb, a huge cell; .ods files with repeat,
+// span and space counts of a million and more, and CSV files with a 60 MB
+// line, 20,000 columns or a million rows. They are deterministic: the
+// same bytes on every run.
 //
 // The tests of package sheets write them into a temporary directory and
 // check that each is refused or truncated quickly and in little memory;
@@ -31,11 +33,15 @@ type File struct {
 	// shared string items, or is nil.
 	sheet func(w *bufio.Writer)
 	sst   func(w *bufio.Writer)
+	// ods writes the body of an .ods (inside office:spreadsheet) instead;
+	// text writes a delimited text file's bytes instead.
+	ods  func(w *bufio.Writer)
+	text func(w *bufio.Writer)
 }
 
 // Files lists the hostile workbooks.
 func Files() []File {
-	return []File{
+	return append([]File{
 		{
 			Name:  "xfd_1m_rows.xlsx",
 			About: "1,048,576 rows, each with one cell at column XFD (53 MB of XML in about 5 MB)",
@@ -165,6 +171,132 @@ func Files() []File {
 				w.WriteString(`</t></is></c><c r="B1"><v>1</v></c></row></sheetData>`)
 			},
 		},
+	}, odsFiles()...)
+}
+
+// odsFiles are the hostile .ods and .csv files.
+func odsFiles() []File {
+	return []File{
+		{
+			Name:  "ods_repeat_bomb.ods",
+			About: "one filled cell repeated 1,048,576 times across, in a row repeated 1,048,576 times",
+			Small: true,
+			ods: func(w *bufio.Writer) {
+				w.WriteString(`<table:table table:name="s"><table:table-row table:number-rows-repeated="1048576"><table:table-cell office:value-type="string" table:number-columns-repeated="1048576"><text:p>科普</text:p></table:table-cell></table:table-row></table:table>`)
+			},
+		},
+		{
+			Name:  "ods_1m_rows.ods",
+			About: "1,048,576 rows of one distinct string cell each (about 70 MB of XML)",
+			ods: func(w *bufio.Writer) {
+				w.WriteString(`<table:table table:name="s">`)
+				var nb [20]byte
+				for r := range 1 << 20 {
+					w.WriteString(`<table:table-row><table:table-cell office:value-type="string"><text:p>项目`)
+					w.Write(strconv.AppendInt(nb[:0], int64(r*7919), 10))
+					w.WriteString(`</text:p></table:table-cell></table:table-row>`)
+				}
+				w.WriteString(`</table:table>`)
+			},
+		},
+		{
+			Name:  "ods_zip_bomb.ods",
+			About: "40 MB of empty rows and cells in a zip of about 100 KB",
+			ods: func(w *bufio.Writer) {
+				w.WriteString(`<table:table table:name="s">`)
+				for range 500_000 {
+					w.WriteString(`<table:table-row><table:table-cell/><table:table-cell/></table:table-row>`)
+				}
+				w.WriteString(`</table:table>`)
+			},
+		},
+		{
+			Name:  "ods_spaces_bomb.ods",
+			About: "20,000 cells each asking for 2,000,000,000 spaces (text:s)",
+			Small: true,
+			ods: func(w *bufio.Writer) {
+				w.WriteString(`<table:table table:name="s">`)
+				for range 200 {
+					w.WriteString(`<table:table-row>`)
+					for range 100 {
+						w.WriteString(`<table:table-cell office:value-type="string"><text:p><text:s text:c="2000000000"/></text:p></table:table-cell>`)
+					}
+					w.WriteString(`</table:table-row>`)
+				}
+				w.WriteString(`</table:table>`)
+			},
+		},
+		{
+			Name:  "ods_merge_bomb.ods",
+			About: "20,000 cells each merged over 1,048,576 rows and 16,384 columns",
+			Small: true,
+			ods: func(w *bufio.Writer) {
+				w.WriteString(`<table:table table:name="s">`)
+				for range 200 {
+					w.WriteString(`<table:table-row>`)
+					for range 100 {
+						w.WriteString(`<table:table-cell office:value-type="float" office:value="1" table:number-columns-spanned="16384" table:number-rows-spanned="1048576"/>`)
+					}
+					w.WriteString(`</table:table-row>`)
+				}
+				w.WriteString(`</table:table>`)
+			},
+		},
+		{
+			Name:  "ods_many_tables.ods",
+			About: "20,000 tables of one cell",
+			Small: true,
+			ods: func(w *bufio.Writer) {
+				for range 20_000 {
+					w.WriteString(`<table:table table:name="t"><table:table-row><table:table-cell office:value-type="float" office:value="1"/></table:table-row></table:table>`)
+				}
+			},
+		},
+		{
+			Name:  "ods_huge_cell.ods",
+			About: "one cell of 3,000,000 random characters",
+			ods: func(w *bufio.Writer) {
+				w.WriteString(`<table:table table:name="s"><table:table-row><table:table-cell office:value-type="string"><text:p>`)
+				randomText(w, rand.New(rand.NewPCG(5, 6)), 3_000_000)
+				w.WriteString(`</text:p></table:table-cell></table:table-row></table:table>`)
+			},
+		},
+		{
+			Name:  "csv_huge_line.csv",
+			About: "60 MB on one line, in an unclosed quote",
+			text: func(w *bufio.Writer) {
+				w.WriteString(`序号,"`)
+				rng := rand.New(rand.NewPCG(7, 8))
+				for range 20 {
+					randomText(w, rng, 1_000_000)
+				}
+			},
+		},
+		{
+			Name:  "csv_wide.csv",
+			About: "200 rows of 20,000 comma-separated numbers",
+			text: func(w *bufio.Writer) {
+				var nb [20]byte
+				for r := range 200 {
+					for c := range 20_000 {
+						w.Write(strconv.AppendInt(nb[:0], int64((r*c)%100), 10))
+						w.WriteByte(',')
+					}
+					w.WriteString("\r\n")
+				}
+			},
+		},
+		{
+			Name:  "csv_1m_rows.csv",
+			About: "1,048,576 lines of two fields",
+			text: func(w *bufio.Writer) {
+				var nb [20]byte
+				for r := range 1 << 20 {
+					w.Write(strconv.AppendInt(nb[:0], int64(r), 10))
+					w.WriteString(",活动\n")
+				}
+			},
+		},
 	}
 }
 
@@ -199,9 +331,18 @@ func WriteAll(dir string, small bool) (map[string]string, error) {
 	return paths, nil
 }
 
-// Encode writes the workbook as a zip to w.
+// Encode writes the workbook as a zip to w (a delimited text file as it
+// is).
 func (f File) Encode(w io.Writer) error {
+	if f.text != nil {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		f.text(bw)
+		return bw.Flush()
+	}
 	zw := zip.NewWriter(w)
+	if f.ods != nil {
+		return f.encodeODS(zw)
+	}
 	part := func(name string, body func(*bufio.Writer)) error {
 		pw, err := zw.Create(name)
 		if err != nil {
@@ -247,6 +388,32 @@ func (f File) Encode(w io.Writer) error {
 			return err
 		}
 	}
+	return zw.Close()
+}
+
+// encodeODS writes an .ods: mimetype, content.xml and the manifest.
+func (f File) encodeODS(zw *zip.Writer) error {
+	mt, err := zw.CreateHeader(&zip.FileHeader{Name: "mimetype", Method: zip.Store})
+	if err != nil {
+		return err
+	}
+	mt.Write([]byte("application/vnd.oasis.opendocument.spreadsheet"))
+	pw, err := zw.Create("content.xml")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(pw, 64<<10)
+	bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>`)
+	f.ods(bw)
+	bw.WriteString(`</office:spreadsheet></office:body></office:document-content>`)
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	mw, err := zw.Create("META-INF/manifest.xml")
+	if err != nil {
+		return err
+	}
+	mw.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>`))
 	return zw.Close()
 }
 
