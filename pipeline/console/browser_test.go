@@ -195,8 +195,8 @@ func TestBrowser(t *testing.T) {
 	do("pending page", chromedp.Navigate(base+"/pending"), chromedp.WaitVisible(chromedp.CSS(`form.assign`)))
 	shots.take(ctx, "pending")
 	do("assign",
-		chromedp.SetValue(chromedp.CSS(`form.assign select[name="unit"]`), target),
-		chromedp.Click(chromedp.CSS(`form.assign button.primary`)),
+		chromedp.SendKeys(chromedp.CSS(`form.assign input[name="unit"]`), target),
+		chromedp.Click(chromedp.CSS(`form.assign button:not(.primary)`)),
 		chromedp.WaitVisible(chromedp.CSS(`section.confirm`)))
 	if what := text(`section.confirm .what`); !strings.Contains(what, target) || !strings.Contains(what, m.Subject) {
 		t.Errorf("confirmation says %q", what)

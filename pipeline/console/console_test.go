@@ -135,7 +135,9 @@ func TestAssign(t *testing.T) {
 	f := newFixture(t)
 	c := f.as(officer, officerPW)
 	csrf := c.csrf()
-	form := url.Values{"csrf": {csrf}, "kind": {"assign"}, "message": {"m2@163.com"}, "unit": {"泽州县教育局"},
+	// As a candidate's button sends it: its value, then the empty field
+	// for another unit.
+	form := url.Values{"csrf": {csrf}, "kind": {"assign"}, "message": {"m2@163.com"}, "unit": {"泽州县教育局", ""},
 		"also_sender": {"1"}, "back": {"/c/c1/pending"}}
 	p := c.post("/c/c1/decide", form)
 	if p.StatusCode != http.StatusOK || !strings.Contains(p.body, "请确认") || !strings.Contains(p.body, "将来信《泽州县活动材料》认定为“泽州县教育局”报送") {

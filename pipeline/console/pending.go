@@ -2,7 +2,6 @@ package console
 
 import (
 	"net/http"
-	"slices"
 
 	"github.com/shoubao/shoubao/pipeline/rules"
 )
@@ -19,10 +18,9 @@ type pendingData struct {
 
 type pendingMsg struct {
 	View msgView
-	// Candidates are the units the evidence could mean; Others the rest
-	// of the roster.
-	Candidates, Others []string
-	Address            string
+	// Candidates are the units the evidence could mean.
+	Candidates []string
+	Address    string
 }
 
 // unknownSender is a unit's message from an address not on the roster.
@@ -43,13 +41,7 @@ func (c *Console) pending(w http.ResponseWriter, r *http.Request, s *snapshot) {
 	}
 	for i := range s.st.Unmatched {
 		m := &s.st.Unmatched[i]
-		pm := pendingMsg{View: s.msgView(m), Candidates: m.Attribution.Candidates, Address: fromAddress(m.From)}
-		for _, u := range d.Units {
-			if !slices.Contains(pm.Candidates, u) {
-				pm.Others = append(pm.Others, u)
-			}
-		}
-		d.Unmatched = append(d.Unmatched, pm)
+		d.Unmatched = append(d.Unmatched, pendingMsg{View: s.msgView(m), Candidates: m.Attribution.Candidates, Address: fromAddress(m.From)})
 	}
 	for i := range s.st.Units {
 		u := &s.st.Units[i]
