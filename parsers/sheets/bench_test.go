@@ -129,3 +129,24 @@ func copyFile(tb testing.TB, from, to string) {
 		tb.Fatal(err)
 	}
 }
+
+// TestParseBenchFile parses the file named by SHEETS_BENCH_FILE once and
+// prints the rows read and the time taken, for bench.sh to measure a
+// process that does nothing else (its max RSS is the parse's).
+func TestParseBenchFile(t *testing.T) {
+	path := os.Getenv("SHEETS_BENCH_FILE")
+	if path == "" {
+		t.Skip("set SHEETS_BENCH_FILE (bench.sh does)")
+	}
+	start := time.Now()
+	res, fl := ParseFile(context.Background(), path, filepath.Base(path), Options{})
+	took := time.Since(start)
+	if res.Recommend == nil || len(fl) != 0 {
+		t.Fatalf("result %v, findings %v", res.Kind, fl)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Printf("parsed %d rows in %.3f s (%.0f rows/s); heap in use %.1f MiB, GC cycles %d\n",
+		len(res.Recommend.Rows), took.Seconds(), float64(len(res.Recommend.Rows))/took.Seconds(), float64(ms.HeapInuse)/(1<<20), ms.NumGC)
+	runtime.KeepAlive(res)
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,9 +90,12 @@ type headerRow struct {
 // do on each page: at least three of its cells are the header's texts.
 func (h *headerRow) repeatedAt(g *grid, r int) bool {
 	same := 0
-	for c := range h.cols {
-		t := squeeze(g.cell(r, c))
-		if t != "" && t == h.texts[c] {
+	for c, want := range h.texts {
+		t := g.cell(r, c)
+		if t == "" || len(t) < len(want) {
+			continue // a shorter text cannot squeeze to the header's
+		}
+		if t == want || squeeze(t) == want {
 			same++
 		}
 	}
@@ -264,27 +268,53 @@ func readRecommend(g *grid) *recommendRead {
 		return nil
 	}
 	res := &recommendRead{rec: &Recommend{Columns: h.names, Rows: []map[string]string{}}}
+	type column struct {
+		col  int
+		name string
+	}
+	cols := make([]column, 0, len(h.cols))
+	for c, name := range h.cols {
+		cols = append(cols, column{c, name})
+	}
+	slices.SortFunc(cols, func(a, b column) int { return a.col - b.col })
+	// Rows are let go of once read, but for those a merged area starts
+	// in (later rows show their text): a long list is not held twice,
+	// as cells and as rows of the result.
+	origins := map[int]bool{}
+	for _, o := range g.covered {
+		origins[o.row] = true
+	}
+	texts := make([]string, len(cols))
 	for r := h.row + 1; r < len(g.rows); r++ {
+		if r > h.row+1 && !origins[r-1] {
+			g.rows[r-1] = nil
+		}
 		if h.repeatedAt(g, r) {
 			continue // the header repeated on a new printed page
 		}
-		row := make(map[string]string, len(h.cols))
-		filled := 0 // cells typed in this row, not only shown by a merge
-		for c, name := range h.cols {
-			t := cleanCell(g.label(r, c))
+		filled, n := 0, 0 // cells typed in this row (not only shown by a merge), cells shown
+		for i, c := range cols {
+			t := cleanCell(g.label(r, c.col))
+			texts[i] = t
 			if t == "" {
 				continue
 			}
-			row[name] = t
-			if name != colSeq && !g.isCovered(r, c) {
+			n++
+			if c.name != colSeq && !g.isCovered(r, c.col) {
 				filled++
 			}
 		}
 		if filled == 0 || isTitleOrNote(g, r, originCells(g, r)) {
 			continue
 		}
-		n := len(res.rec.Rows) + 1
-		where := func() string { return fmt.Sprintf("推荐表第 %d 条（%s第 %d 行）", n, sheetLabel(g), r+1) }
+		row := make(map[string]string, n)
+		for i, c := range cols {
+			if texts[i] != "" {
+				row[c.name] = texts[i]
+			}
+		}
+		num := len(res.rec.Rows) + 1
+		where := func() string { return fmt.Sprintf("推荐表第 %d 条（%s第 %d 行）", num, sheetLabel(g), r+1) }
 		var missing []string
 		for _, name := range h.names {
 			if _, known := templateColumns[name]; !known || optionalColumns[name] {

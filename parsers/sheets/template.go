@@ -137,8 +137,8 @@ func (m *matcher) score(a, b []rune) float64 {
 	if len(a) > 64 || len(b) > 64 {
 		return 0 // a paragraph, not a label
 	}
-	prev := make([]float64, len(b)+1)
-	cur := make([]float64, len(b)+1)
+	var bufA, bufB [65]float64 // labels are at most 64 characters: no allocation
+	prev, cur := bufA[:len(b)+1], bufB[:len(b)+1]
 	for i := 1; i <= len(a); i++ {
 		for j := 1; j <= len(b); j++ {
 			if a[i-1] == b[j-1] {

@@ -105,11 +105,13 @@ func parseNumber(s string) (float64, bool) {
 	if s == "" {
 		return 0, false
 	}
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-			return 0, false
+	if plainFloat(s) { // else no strconv error to allocate
+		if v, err := strconv.ParseFloat(s, 64); err == nil {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				return 0, false
+			}
+			return v, true
 		}
-		return v, true
 	}
 	rs := []rune(s)
 	var (
@@ -177,4 +179,16 @@ func parseNumber(s string) (float64, bool) {
 		num *= lastSmall / 10
 	}
 	return total + section + num, true
+}
+
+// plainFloat reports whether s is made only of what a decimal number
+// written with Arabic digits may hold.
+func plainFloat(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
