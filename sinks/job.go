@@ -46,3 +46,9 @@ const (
 	JobFailed    = "failed"    // refused (5xx) or retried until the last attempt
 	JobSkipped   = "skipped"   // decided not to send: see Reason
 )
+
+// Count is a number of records sharing a key (a mailbox, a kind/state).
+type Count struct {
+	Key string
+	N   int
+}

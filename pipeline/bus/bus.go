@@ -446,3 +446,33 @@ func (b *Bus) Backlog(ctx context.Context) (uint64, error) {
 	}
 	return last - floor, nil
 }
+
+// OldestUnprocessed returns how long the oldest event the workers have
+// not finished has waited (0 when there is none): a stalled consumer shows
+// as an age that only grows.
+func (b *Bus) OldestUnprocessed(ctx context.Context) (time.Duration, error) {
+	c, err := b.events.Consumer(ctx, b.names.Consumer)
+	if err != nil {
+		return 0, fmt.Errorf("oldest unprocessed: %w", err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("oldest unprocessed: %w", err)
+	}
+	si, err := b.events.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("oldest unprocessed: %w", err)
+	}
+	next := info.AckFloor.Stream + 1
+	if next > si.State.LastSeq {
+		return 0, nil
+	}
+	if next < si.State.FirstSeq {
+		next = si.State.FirstSeq
+	}
+	m, err := b.events.GetMsg(ctx, next)
+	if err != nil {
+		return 0, fmt.Errorf("oldest unprocessed: %w", err)
+	}
+	return time.Since(m.Time), nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 
 	"github.com/shoubao/shoubao/pipeline/console"
 	"github.com/shoubao/shoubao/sinks/sqlstore"
@@ -60,10 +61,15 @@ func (s *Service) serveConsole(ctx context.Context) (wait func(), err error) {
 		return nil, errors.New("console: the store keeps no users")
 	}
 	h := console.New(console.Options{Config: s.cfg, Store: st, Files: s.bus, Log: s.log})
+	// Prometheus and load balancers on the same listener: /metrics,
+	// /healthz, /readyz (pipeline/metrics).
+	mux := http.NewServeMux()
+	s.Metrics().Register(mux)
+	mux.Handle("/", h)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := console.Serve(ctx, s.console.ln, h, s.log); err != nil {
+		if err := console.Serve(ctx, s.console.ln, mux, s.log); err != nil {
 			s.log.Error("console stopped", "err", err)
 		}
 	}()

@@ -24,6 +24,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/bus"
 	"github.com/shoubao/shoubao/pipeline/campaign"
 	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/metrics"
 	"github.com/shoubao/shoubao/pipeline/poller"
 	"github.com/shoubao/shoubao/pipeline/schedule"
 	"github.com/shoubao/shoubao/pipeline/sender"
@@ -56,6 +57,7 @@ type Store interface {
 	sender.Store
 	Jobs(ctx context.Context, campaignID string) ([]sinks.Job, error)
 	UnfinishedJobs(ctx context.Context) (int, error)
+	metrics.Store
 	AddJobs(ctx context.Context, jobs []sinks.Job) (int, error)
 	Ping(ctx context.Context) error
 	Close()
@@ -123,6 +125,15 @@ var Roles = []string{RolePoll, RoleWork, RoleSend, RoleWeb}
 
 // Option changes how Open builds a service.
 type Option func(*Service)
+
+// Metrics returns the process's /metrics, /healthz and /readyz handlers.
+func (s *Service) Metrics() *metrics.Metrics {
+	return metrics.New(s.store, s.bus, metrics.Options{Logger: s.log, Worker: func() metrics.WorkerStats {
+		w := s.worker.Stats()
+		return metrics.WorkerStats{Stored: w.Stored, Duplicates: w.Duplicates, Retried: w.Retried, DeadLetters: w.DeadLetters,
+			Quarantined: w.Quarantined}
+	}})
+}
 
 // Holder is how this process names itself in the leases it holds.
 func (s *Service) Holder() string { return s.holder }

@@ -1,0 +1,203 @@
+// Package metrics shows shoubao to Prometheus (`/metrics`) and to a load
+// balancer (`/healthz`, `/readyz`). What is shared by every process — the
+// mailboxes' last syncs, what was stored, the bus's backlog and the age
+// of its oldest unprocessed event, the outgoing mail by kind and state,
+// the dead letters — is read from the store and the bus when scraped, so
+// that every process tells the same truth; what one process did (its
+// worker's results) is counted in it.
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/shoubao/shoubao/sinks"
+)
+
+// Store is what the metrics read from the store.
+type Store interface {
+	Ping(ctx context.Context) error
+	Checkpoints(ctx context.Context) ([]sinks.Checkpoint, error)
+	DeadLetters(ctx context.Context) ([]sinks.DeadLetter, error)
+	MessageCounts(ctx context.Context) ([]sinks.Count, error)
+	JobCounts(ctx context.Context) ([]sinks.Count, error)
+}
+
+// Bus is what the metrics read from the bus.
+type Bus interface {
+	Backlog(ctx context.Context) (uint64, error)
+	OldestUnprocessed(ctx context.Context) (time.Duration, error)
+}
+
+// WorkerStats are a worker's counters.
+type WorkerStats struct {
+	Stored, Duplicates, Retried, DeadLetters, Quarantined int
+}
+
+// Options configure the handlers.
+type Options struct {
+	// Worker returns this process's worker counters (nil: no worker).
+	Worker func() WorkerStats
+	// Stalled is the age of the oldest unprocessed event above which
+	// /readyz says the pipeline is stalled. Default 10 minutes.
+	Stalled time.Duration
+	Logger  *slog.Logger
+}
+
+// Metrics serves /metrics, /healthz and /readyz.
+type Metrics struct {
+	store Store
+	bus   Bus
+	opts  Options
+	reg   *prometheus.Registry
+}
+
+// New returns the handlers for a process.
+func New(store Store, bus Bus, opts Options) *Metrics {
+	if opts.Stalled <= 0 {
+		opts.Stalled = 10 * time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	m := &Metrics{store: store, bus: bus, opts: opts, reg: prometheus.NewRegistry()}
+	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), &shared{m})
+	if opts.Worker != nil {
+		for _, r := range []struct {
+			result string
+			get    func(WorkerStats) int
+		}{
+			{"stored", func(s WorkerStats) int { return s.Stored }},
+			{"duplicate", func(s WorkerStats) int { return s.Duplicates }},
+			{"retried", func(s WorkerStats) int { return s.Retried }},
+			{"dead_letter", func(s WorkerStats) int { return s.DeadLetters }},
+			{"quarantined", func(s WorkerStats) int { return s.Quarantined }},
+		} {
+			m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "shoubao_worker_messages_total", Help: "Messages this process's workers handled, by result.",
+				ConstLabels: prometheus.Labels{"result": r.result},
+			}, func() float64 { return float64(r.get(opts.Worker())) }))
+		}
+	}
+	return m
+}
+
+// Register mounts the handlers on mux.
+func (m *Metrics) Register(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	mux.HandleFunc("GET /readyz", m.readyz)
+}
+
+// Ready says whether the store answers, the bus answers and its oldest
+// unprocessed event is younger than Options.Stalled; why not, if not.
+func (m *Metrics) Ready(ctx context.Context) error {
+	var problems []string
+	if err := m.store.Ping(ctx); err != nil {
+		problems = append(problems, "store: "+err.Error())
+	}
+	if age, err := m.bus.OldestUnprocessed(ctx); err != nil {
+		problems = append(problems, "bus: "+err.Error())
+	} else if age > m.opts.Stalled {
+		problems = append(problems, fmt.Sprintf("stalled: the oldest unprocessed event has waited %s", age.Round(time.Second)))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (m *Metrics) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	if err := m.Ready(ctx); err != nil {
+		http.Error(w, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	_, _ = w.Write([]byte("ready\n"))
+}
+
+var (
+	descStored   = prometheus.NewDesc("shoubao_mailbox_messages_stored", "Messages stored from a mailbox (copies).", []string{"mailbox"}, nil)
+	descSyncAge  = prometheus.NewDesc("shoubao_mailbox_last_sync_age_seconds", "Seconds since a mailbox's last successful sync (-1: never).", []string{"mailbox"}, nil)
+	descSyncErr  = prometheus.NewDesc("shoubao_mailbox_error", "1 when a mailbox's last sync failed.", []string{"mailbox"}, nil)
+	descBacklog  = prometheus.NewDesc("shoubao_bus_backlog_events", "Events the workers have not finished.", nil, nil)
+	descOldest   = prometheus.NewDesc("shoubao_bus_oldest_unprocessed_seconds", "Age of the oldest event the workers have not finished.", nil, nil)
+	descJobs     = prometheus.NewDesc("shoubao_outbox_jobs", "Outgoing mail (receipts, reminders, digests, upward) by kind and state.", []string{"kind", "state"}, nil)
+	descDead     = prometheus.NewDesc("shoubao_dead_letters", "Messages that kept failing (their raw bytes are kept).", nil, nil)
+	descScrapeOK = prometheus.NewDesc("shoubao_scrape_ok", "1 when the store and the bus could be read for this scrape.", nil, nil)
+)
+
+// shared collects what every process shares, at scrape time.
+type shared struct{ m *Metrics }
+
+func (s *shared) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descStored, descSyncAge, descSyncErr, descBacklog, descOldest, descJobs, descDead, descScrapeOK} {
+		ch <- d
+	}
+}
+
+func (s *shared) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ok := 1.0
+	fail := func(what string, err error) {
+		ok = 0
+		s.m.opts.Logger.Warn("metrics: cannot read", "what", what, "err", err)
+	}
+	if counts, err := s.m.store.MessageCounts(ctx); err != nil {
+		fail("messages", err)
+	} else {
+		for _, c := range counts {
+			ch <- prometheus.MustNewConstMetric(descStored, prometheus.GaugeValue, float64(c.N), c.Key)
+		}
+	}
+	if cps, err := s.m.store.Checkpoints(ctx); err != nil {
+		fail("checkpoints", err)
+	} else {
+		for _, cp := range cps {
+			age := -1.0
+			if !cp.LastSync.IsZero() {
+				age = time.Since(cp.LastSync).Seconds()
+			}
+			ch <- prometheus.MustNewConstMetric(descSyncAge, prometheus.GaugeValue, age, cp.MailboxID)
+			e := 0.0
+			if cp.LastError != "" {
+				e = 1
+			}
+			ch <- prometheus.MustNewConstMetric(descSyncErr, prometheus.GaugeValue, e, cp.MailboxID)
+		}
+	}
+	if jobs, err := s.m.store.JobCounts(ctx); err != nil {
+		fail("jobs", err)
+	} else {
+		for _, c := range jobs {
+			kind, state, _ := strings.Cut(c.Key, "/")
+			ch <- prometheus.MustNewConstMetric(descJobs, prometheus.GaugeValue, float64(c.N), kind, state)
+		}
+	}
+	if dls, err := s.m.store.DeadLetters(ctx); err != nil {
+		fail("dead letters", err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(len(dls)))
+	}
+	if n, err := s.m.bus.Backlog(ctx); err != nil {
+		fail("backlog", err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(n))
+	}
+	if age, err := s.m.bus.OldestUnprocessed(ctx); err != nil {
+		fail("oldest unprocessed", err)
+	} else {
+		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age.Seconds())
+	}
+	ch <- prometheus.MustNewConstMetric(descScrapeOK, prometheus.GaugeValue, ok)
+}
