@@ -236,7 +236,10 @@ func writeStatusText(env *environment, doc *statusDoc, cfg *config.Config) {
 		flag := "✓"
 		if m.Stale {
 			flag = "⚠"
-			sync += fmt.Sprintf("（已超过 %s 未同步）", cfg.Poll.StaleAfter)
+			if m.LastSync != nil {
+				// The time it has truly gone without a sync, not the limit.
+				sync += fmt.Sprintf("（已有 %s 未同步）", plainDuration(doc.GeneratedAt.Sub(*m.LastSync)))
+			}
 		}
 		fmt.Fprintf(w, "  %s %s  %s  UIDVALIDITY %d，已取到 UID %d\n", flag, m.ID, sync, m.UIDValidity, m.LastUID)
 		if m.LastError != "" {
@@ -255,4 +258,17 @@ func writeStatusText(env *environment, doc *statusDoc, cfg *config.Config) {
 			fmt.Fprintf(w, "  #%d %s UID %d  尝试 %d 次  %s\n      %s\n", d.ID, d.Mailbox, d.UID, d.Attempts, d.FailedAt.In(cst).Format("01-02 15:04"), d.Error)
 		}
 	}
+}
+
+// plainDuration writes a duration for an officer: 3天2小时, 5小时20分钟, 12分钟, 40秒.
+func plainDuration(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return fmt.Sprintf("%d天%d小时", int(d.Hours())/24, int(d.Hours())%24)
+	case d >= time.Hour:
+		return fmt.Sprintf("%d小时%d分钟", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%d分钟", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%d秒", int(d.Seconds()))
 }

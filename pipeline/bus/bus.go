@@ -168,6 +168,15 @@ func Connect(ctx context.Context, opts Options) (*Bus, error) {
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
+		// The client's own errors (a slow consumer dropping messages…) go
+		// to the log, not raw to stderr.
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			subject := ""
+			if sub != nil {
+				subject = sub.Subject
+			}
+			log.Error("nats client error", "err", err, "subject", subject)
+		}),
 	}
 	url := opts.URL
 	if url == "" {
