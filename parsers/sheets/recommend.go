@@ -92,8 +92,8 @@ func (h *headerRow) repeatedAt(g *grid, r int) bool {
 	same := 0
 	for c, want := range h.texts {
 		t := g.cell(r, c)
-		if t == "" || len(t) < len(want) {
-			continue // a shorter text cannot squeeze to the header's
+		if t == "" || len(t) < len(want) || len(t) > 2*len(want)+16 {
+			continue // too short or too long to squeeze to the header's text
 		}
 		if t == want || squeeze(t) == want {
 			same++

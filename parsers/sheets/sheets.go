@@ -1,6 +1,6 @@
 // Package sheets reads the two tables units submit: the statistics table
 // (开展情况统计表) and the recommendation list (特色活动推荐表 / 推荐清单),
-// from .xlsx, .xls, .et and Word tables.
+// from .xlsx, .xls, .et, .ods, .csv and Word tables.
 //
 // Fields of the statistics table are found by their labels, not by cell
 // positions, so inserted or deleted rows, renamed labels and shifted
@@ -21,8 +21,8 @@ import (
 
 // Value is one statistics field as the unit filled it in.
 type Value struct {
-	// Value is the number read, scaled to the row's unit; nil when the cell
-	// was not filled (blank, 无, /, -) or could not be read.
+	// Value is the number read, scaled to the row's unit: 0 when the cell
+	// says "none" (无, /, -, —); nil when it is blank or could not be read.
 	Value *float64 `json:"value"`
 	// Raw is the cell's text as typed.
 	Raw string `json:"raw"`
@@ -122,10 +122,12 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// ParseFile reads the tables in the file at path: .xlsx/.xlsm (streamed),
-// .xls and WPS .et (BIFF8), and tables in .docx. name is the file's
-// decoded name; its extension decides the format only when the content's
-// magic bytes do not. Every sheet is read, hidden ones too.
+// ParseFile reads the tables in the file at path: .xlsx/.xlsm and .ods
+// (streamed), .xls and WPS .et (BIFF8), delimited text (.csv), and tables
+// in .docx. name is the file's decoded name; its extension decides the
+// format only when the content's magic bytes do not. Every sheet is read,
+// hidden ones too; a hidden sheet's table is used only when no visible
+// sheet holds a filled one.
 //
 // It never fails on bad input: a file it cannot read gives an empty
 // Result and a needs_manual_review finding.
@@ -149,6 +151,10 @@ func ParseFile(ctx context.Context, path, name string, opts Options) (*Result, [
 	return res, fl
 }
 
+// maxAcrossRows: a statistics table laid out across (labels in a row,
+// values below) is short; longer sheets are not read turned over.
+const maxAcrossRows = 40
+
 // matcherOnce builds the label matcher once; it is read-only afterwards.
 var matcherOnce = sync.OnceValue(newMatcher)
 
@@ -169,6 +175,9 @@ func analyse(grids []*grid, res *Result) finding.List {
 		sr := readStats(g, m)
 		if sr.matched < minStatsFields {
 			// A table laid out across: labels in a row, values below.
+			if len(g.rows) > maxAcrossRows {
+				continue
+			}
 			tr := readStats(g.transpose(), m)
 			if tr.matched < minStatsFields {
 				continue

@@ -48,7 +48,9 @@ type sheetReader struct {
 	inRow   bool // a row is being collected (not stopped, not dropped)
 	cells   []keptCell
 	width   int
-	text    []byte // the current row's own text
+	text    []byte   // the current row's own text
+	compact []byte   // the row's own text without the cells equal to those above
+	prev    []string // the last row kept
 
 	col     int // zero-based column of the current cell
 	typ     []byte
@@ -239,7 +241,25 @@ func (r *sheetReader) endRow() {
 		return
 	}
 	row := make([]string, r.width)
-	own := string(r.text)
+	// A cell of its own text equal to the cell above it (the same unit,
+	// contact or date down a list of inline strings, as WPS and stream
+	// writers save) shares the string above rather than a copy; the rest
+	// is one string for the row.
+	prev := r.prev
+	r.compact = r.compact[:0]
+	for i, c := range r.cells {
+		if !c.own {
+			continue
+		}
+		if t := r.text[c.start:c.end]; c.col < len(prev) && len(t) > 0 && prev[c.col] == string(t) {
+			r.cells[i].own, r.cells[i].shared = false, prev[c.col]
+			continue
+		}
+		start := len(r.compact)
+		r.compact = append(r.compact, r.text[c.start:c.end]...)
+		r.cells[i].start, r.cells[i].end = start, len(r.compact)
+	}
+	own := string(r.compact)
 	for _, c := range r.cells {
 		if c.own {
 			row[c.col] = own[c.start:c.end]
@@ -248,6 +268,7 @@ func (r *sheetReader) endRow() {
 		}
 	}
 	sh.Rows = append(sh.Rows, row)
+	r.prev = row
 	r.rd.cellsLeft -= r.width
 	r.rd.textLeft -= int64(len(r.text))
 }
