@@ -101,7 +101,7 @@ campaigns:
 			pages := []struct{ name, path string }{
 				{"overview", "/c/big/"},
 				{"units", "/c/big/units"},
-				{"units-by-name", "/c/big/units?filter=problems&sort=name"},
+				{"units-by-name", "/c/big/units?sort=name"},
 				{"unit", "/c/big/units/" + url.PathEscape("第250县科技局")},
 				{"pending", "/c/big/pending"},
 				{"roster", "/c/big/roster"},
