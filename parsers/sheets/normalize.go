@@ -3,6 +3,7 @@ package sheets
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -75,7 +76,10 @@ func hasHan(s string) bool {
 // cleanCell trims a cell's text and normalises its line ends, keeping the
 // lines of a multi-line cell.
 func cleanCell(s string) string {
-	if !strings.ContainsAny(s, "\r\n") {
+	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {
+		if !edgeSpace(s) {
+			return s // the common case: nothing to trim
+		}
 		return strings.TrimFunc(s, unicode.IsSpace) // one line: no copy
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
@@ -94,4 +98,23 @@ func squeeze(s string) string {
 		return s
 	}
 	return strings.Join(strings.Fields(s), "")
+}
+
+// edgeSpace reports whether s starts or ends with white space.
+func edgeSpace(s string) bool {
+	if s == "" {
+		return false
+	}
+	if c := s[0]; c < utf8.RuneSelf {
+		if c <= ' ' {
+			return true
+		}
+	} else if r, _ := utf8.DecodeRuneInString(s); unicode.IsSpace(r) {
+		return true
+	}
+	if c := s[len(s)-1]; c < utf8.RuneSelf {
+		return c <= ' '
+	}
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return unicode.IsSpace(r)
 }

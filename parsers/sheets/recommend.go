@@ -84,22 +84,48 @@ type headerRow struct {
 	names []string       // in column order
 	roles int            // template columns recognised
 	texts map[int]string // the header cells' texts, spaces removed
+	order []headerText   // texts, as a list (built on first use)
 }
 
 // repeatedAt reports whether row r repeats the header, as printed tables
 // do on each page: at least three of its cells are the header's texts.
 func (h *headerRow) repeatedAt(g *grid, r int) bool {
-	same := 0
-	for c, want := range h.texts {
-		t := g.cell(r, c)
-		if t == "" || len(t) < len(want) || len(t) > 2*len(want)+16 {
-			continue // too short or too long to squeeze to the header's text
+	if h.order == nil {
+		for c, t := range h.texts {
+			h.order = append(h.order, headerText{c, t})
 		}
-		if t == want || squeeze(t) == want {
+	}
+	same := 0
+	for _, ht := range h.order {
+		t, want := g.cell(r, ht.col), ht.text
+		switch {
+		case len(t) < len(want) || len(t) > 2*len(want)+16:
+			// too short or too long to squeeze to the header's text
+		case t == want:
+			same++
+		case len(t) > len(want) && mayHaveSpace(t) && squeeze(t) == want:
 			same++
 		}
 	}
 	return same >= 3 || same == len(h.cols)
+}
+
+// headerText is a header cell's text, spaces removed.
+type headerText struct {
+	col  int
+	text string
+}
+
+// mayHaveSpace reports whether s may hold white space: an ASCII space or
+// control, or the first byte of U+0085, U+00A0, U+1680, U+2000–U+205F or
+// U+3000.
+func mayHaveSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c == 0xC2 || c == 0xE1 || c == 0xE2 || c == 0xE3 {
+			return true
+		}
+	}
+	return false
 }
 
 // findHeader returns the first row of g that names at least three
@@ -304,7 +330,7 @@ func readRecommend(g *grid) *recommendRead {
 				filled++
 			}
 		}
-		if filled == 0 || isTitleOrNote(g, r, originCells(g, r)) {
+		if filled == 0 || filled <= 2 && isTitleOrNote(g, r, originCells(g, r)) {
 			continue
 		}
 		row := make(map[string]string, n)
@@ -410,6 +436,9 @@ func plainNumber(s string) string {
 // serialDate turns a spreadsheet date serial (a date cell read as its
 // number) into "2006-01-02"; other texts are returned as they are.
 func serialDate(s string) string {
+	if !plainFloat(s) {
+		return s
+	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || v < 30000 || v > 80000 {
 		return s
