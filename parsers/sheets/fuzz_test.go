@@ -10,7 +10,7 @@ import (
 
 // fuzzNames are the file names a fuzz input is parsed under: the name
 // decides the format only when the magic bytes do not.
-var fuzzNames = []string{"统计表.xlsx", "统计表.xls", "推荐表.et", "统计表.docx", "总结.doc", "附件"}
+var fuzzNames = []string{"统计表.xlsx", "统计表.xls", "推荐表.et", "统计表.docx", "总结.doc", "附件", "统计表.ods", "推荐表.csv"}
 
 // FuzzParse writes arbitrary bytes to a file and parses it: ParseFile must
 // never panic or hang, must always return a result, and any finding must
