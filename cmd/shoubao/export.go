@@ -14,6 +14,7 @@ import (
 	"github.com/shoubao/shoubao/pipeline/export"
 	"github.com/shoubao/shoubao/pipeline/report"
 	"github.com/shoubao/shoubao/pipeline/service"
+	"github.com/shoubao/shoubao/pipeline/upward"
 )
 
 // The parts `shoubao export --only` can name.
@@ -96,11 +97,11 @@ func cmdExport(ctx context.Context, env *environment, args []string) error {
 			return redactErr(cfg, err)
 		}
 		if *send || *sendPreview {
-			us, ok := store.(upwardStore)
+			us, ok := store.(upward.Store)
 			if !ok {
 				return fmt.Errorf("send upward: this store keeps no outbox")
 			}
-			if err := sendUpward(ctx, env, cfg, c, us, *out, *sendPreview, *again, now); err != nil {
+			if err := sendUpward(ctx, env, cfg, c, us, *sendPreview, *again, now); err != nil {
 				return redactErr(cfg, err)
 			}
 		}

@@ -34,6 +34,20 @@ type Campaign struct {
 	Officers  []string
 	Digest    Digest
 	Reminders Reminders
+	// Upward is where the merged result goes, one level up.
+	Upward Upward
+}
+
+// Upward is how the merged result is mailed to the upper office.
+type Upward struct {
+	// To is the upper office's mailbox ("": not configured).
+	To string
+	// Subject, and Office sending ("": the first mailbox's office).
+	Subject, Office string
+	// Report is the office's own summary report, a file path ("": none).
+	Report string
+	// MaxMailSize is the largest mail the provider takes.
+	MaxMailSize int64
 }
 
 // Digest is the officers' daily digest (每日汇总).

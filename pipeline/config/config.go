@@ -591,7 +591,9 @@ func (c *Campaign) Domain() campaign.Campaign {
 		Receipts: campaign.Receipts{Mode: c.Receipts.Mode, Office: c.Receipts.Office, Phone: c.Receipts.Phone,
 			PerRecipientPerHour: c.Receipts.PerRecipientPerHour},
 		Officers: c.Officers,
-		Digest:   campaign.Digest{Mode: c.Digest.Mode, At: clockOf(c.Digest.At), DaysAfterDeadline: c.Digest.DaysAfterDeadline},
+		Upward: campaign.Upward{To: c.Upward.To, Subject: c.Upward.Subject, Office: c.Upward.Office, Report: c.Upward.Report,
+			MaxMailSize: int64(c.Upward.MaxMailSize)},
+		Digest: campaign.Digest{Mode: c.Digest.Mode, At: clockOf(c.Digest.At), DaysAfterDeadline: c.Digest.DaysAfterDeadline},
 		Reminders: campaign.Reminders{Mode: c.Reminders.Mode, DaysBefore: c.Reminders.DaysBefore, At: clockOf(c.Reminders.At),
 			AfterDeadline: c.Reminders.AfterDeadline}}
 	if t, err := time.ParseInLocation("2006-01-02", c.Digest.Start, ChinaTime()); err == nil {
