@@ -32,6 +32,7 @@ import (
 
 	"github.com/shoubao/shoubao/pipeline/campaign"
 	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/upward"
 	"github.com/shoubao/shoubao/sinks"
 )
 
@@ -76,6 +77,9 @@ type Options struct {
 	// fast while officers use them. A decision made here recomputes it at
 	// once.
 	CacheFor, StaleFor time.Duration
+	// Transport sends the merged result to the upper office (the 导出
+	// page's 报送上级); nil: not from this process.
+	Transport upward.Transport
 }
 
 // Console is the officers' console, an http.Handler.
@@ -134,6 +138,7 @@ func (c *Console) routes() http.Handler {
 	private.HandleFunc("GET /c/{campaign}/exports", c.withCampaign(c.exports))
 	private.HandleFunc("GET /c/{campaign}/exports/{kind}", c.withCampaign(c.exportFile))
 	private.HandleFunc("POST /c/{campaign}/decide", c.withCampaign(c.decide))
+	private.HandleFunc("POST /c/{campaign}/upward", c.withCampaign(c.upward))
 	private.HandleFunc("POST /c/{campaign}/roster/import", c.withCampaign(c.rosterImport))
 	private.HandleFunc("POST /c/{campaign}/roster/copy", c.withCampaign(c.rosterCopy))
 	private.HandleFunc("/", c.notFound)

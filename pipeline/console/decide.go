@@ -37,6 +37,8 @@ type confirmData struct {
 	Details []string
 	Fields  []field
 	Back    string
+	// Note replaces the default word on what confirming does.
+	Note string
 }
 
 type field struct{ Name, Value string }

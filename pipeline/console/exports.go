@@ -18,6 +18,8 @@ type exportsData struct {
 	Units, Stats, Rows, Files int
 	Bytes                     int64
 	Unmatched                 int
+	// Upward is the 报送上级 part.
+	Upward upwardData
 }
 
 type exportItem struct {
@@ -53,6 +55,7 @@ func (c *Console) exports(w http.ResponseWriter, r *http.Request, s *snapshot) {
 	if c.o.Files == nil {
 		d.Items[3].Off = "此处无法读取文件（请通过 shoubao run 的控制台下载，或用 shoubao export 命令）"
 	}
+	d.Upward = c.upwardState(r, s)
 	c.render(w, r, http.StatusOK, "exports", c.page(w, r, s, "导出", "exports", d))
 }
 

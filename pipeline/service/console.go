@@ -60,7 +60,7 @@ func (s *Service) serveConsole(ctx context.Context) (wait func(), err error) {
 	if !ok {
 		return nil, errors.New("console: the store keeps no users")
 	}
-	h := console.New(console.Options{Config: s.cfg, Store: st, Files: s.bus, Log: s.log})
+	h := console.New(console.Options{Config: s.cfg, Store: st, Files: s.bus, Log: s.log, Transport: s.transport})
 	// Prometheus and load balancers on the same listener: /metrics,
 	// /healthz, /readyz (pipeline/metrics).
 	mux := http.NewServeMux()
