@@ -75,6 +75,9 @@ func (rd *reader) readSheet(f *zip.File, sh *Sheet) error {
 		sh.Stop, sh.Err = StopDamaged, err
 		return nil
 	}
+	if f.UncompressedSize64 > 4*raBlockSize {
+		rc = newReadahead(rc) // a large sheet: inflate on another core
+	}
 	defer rc.Close()
 	r := &sheetReader{rd: rd, s: rd.scan(rc), sh: sh, capRaw: rawCap(rd.lim.MaxCellRunes)}
 	defer rd.done(r.s)
