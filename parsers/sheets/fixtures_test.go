@@ -318,6 +318,11 @@ func TestLimits(t *testing.T) {
 		{"recommend_2026.xlsx", Options{MaxUncompressedBytes: 1000}, CodeManualReview},
 		{"recommend_2026.xls", Options{MaxUncompressedBytes: 100}, CodeManualReview},
 		{"stats_word.docx", Options{MaxUncompressedBytes: 2000}, "docx_too_large"},
+		{"recommend_2026.ods", Options{MaxRows: 5}, CodeTruncated},
+		{"recommend_2026.ods", Options{MaxCells: 30}, CodeTruncated},
+		{"recommend_2026.ods", Options{MaxUncompressedBytes: 1000}, CodeManualReview},
+		{"recommend_2026.csv", Options{MaxRows: 5}, CodeTruncated},
+		{"recommend_2026.csv", Options{MaxCells: 30}, CodeTruncated},
 	}
 	for _, tt := range tests {
 		_, fl := ParseFile(ctx, filepath.Join("testdata", tt.name), tt.name, tt.opts)
@@ -343,11 +348,15 @@ func TestFormatByContent(t *testing.T) {
 		file, name string
 		kind       string
 	}{
-		{"stats_template.xls", "统计表.et", KindStats},   // WPS .et is BIFF8
-		{"stats_template.xlsx", "统计表.xls", KindStats}, // an .xlsx saved under .xls
-		{"stats_template.xlsx", "统计表.et", KindStats},  // newer WPS .et is OOXML
-		{"stats_word.docx", "统计表.xlsx", KindStats},    // a Word file under .xlsx
-		{"recommend_2026.xls", "推荐表", KindRecommend},  // no extension
+		{"stats_template.xls", "统计表.et", KindStats},         // WPS .et is BIFF8
+		{"stats_template.xlsx", "统计表.xls", KindStats},       // an .xlsx saved under .xls
+		{"stats_template.xlsx", "统计表.et", KindStats},        // newer WPS .et is OOXML
+		{"stats_word.docx", "统计表.xlsx", KindStats},          // a Word file under .xlsx
+		{"recommend_2026.xls", "推荐表", KindRecommend},        // no extension
+		{"recommend_2026.ods", "推荐表.xlsx", KindRecommend},   // an .ods under .xlsx
+		{"stats_template.ods", "统计表", KindStats},            // an .ods without extension
+		{"recommend_2026.csv", "推荐表.xls", KindRecommend},    // CSV saved as .xls
+		{"recommend_2026_gbk.csv", "推荐表.et", KindRecommend}, // GBK CSV saved as .et
 	}
 	for _, tt := range tests {
 		res, fl := ParseFile(ctx, filepath.Join("testdata", tt.file), tt.name, Options{})

@@ -9,7 +9,7 @@ func TestMergeStats(t *testing.T) {
 	n := func(f float64) *float64 { return &f }
 	a := &Stats{Unit: "高平市科技局", Fields: map[string]Value{
 		"科普活动开展次数":   {Value: n(3), Raw: "3"},
-		"中央财政经费投入情况": {Value: nil, Raw: "无"},
+		"中央财政经费投入情况": {Value: nil, Raw: ""},
 		"市级财政经费投入情况": {Value: n(0.1), Raw: "0.1"},
 		"线上活动群众参与数量": {Value: nil, Raw: ""},
 	}, UnknownRows: []string{"科普讲座场次"}}
@@ -17,7 +17,8 @@ func TestMergeStats(t *testing.T) {
 		"科普活动开展次数":   {Value: n(12), Raw: "十二"},
 		"中央财政经费投入情况": {Value: n(0), Raw: "0"},
 		"市级财政经费投入情况": {Value: n(0.2), Raw: "0.2"},
-		"线上活动群众参与数量": {Value: nil, Raw: "/"},
+		"线上活动群众参与数量": {Value: nil, Raw: ""},
+		"其他经费情况":     {Value: n(0), Raw: "无"},
 		"参与媒体数量":     {Value: n(2), Raw: "2"},
 	}, UnknownRows: []string{}}
 	got := MergeStats([]*Stats{a, nil, b})
@@ -27,6 +28,7 @@ func TestMergeStats(t *testing.T) {
 		"市级财政经费投入情况": 0.3,
 		"线上活动群众参与数量": nil, // nil in every table stays nil
 		"参与媒体数量":     2.0,
+		"其他经费情况":     0.0, // 无 is 0 with its text: summed, not null
 	}
 	if len(got.Fields) != len(want) {
 		t.Fatalf("fields = %v", got.Fields)
