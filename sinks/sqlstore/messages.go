@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/shoubao/shoubao/sinks"
 )
@@ -162,23 +163,33 @@ var (
 		FROM links l WHERE l.message_id IN (SELECT id FROM firsts) ORDER BY l.message_id, l.idx`)
 )
 
+// qFacts is qMessages reading, of the inspection tree, only its message
+// part (the header's facts), which is all Facts' readers take from it: the
+// whole tree repeats every file's analysis and weighs kilobytes a message.
+var qFacts = query{
+	sqlite: strings.Replace(qMessages.sqlite, "findings, analysis,",
+		"findings, json_object('message', json_extract(analysis, '$.message')),", 1),
+	postgres: strings.Replace(qMessages.postgres, "findings, analysis,",
+		"findings, jsonb_build_object('message', analysis->'message'),", 1),
+}
+
 // Messages returns a campaign's messages (all campaigns when campaignID is
 // ""), with attachments and links, in receipt order.
 func (s *Store) Messages(ctx context.Context, campaignID string) ([]sinks.Message, error) {
-	return s.messages(ctx, campaignID, qAttachments, qLinks)
+	return s.messages(ctx, campaignID, qMessages, qAttachments, qLinks)
 }
 
 // Facts is Messages for readers that treat the copies of a message as one
 // message (pipeline/rules): only the copy received first of each message
 // carries its attachments and links; the other copies carry where and when
-// they arrived. It reads about half as much as Messages when units send to
+// they arrived. Analysis holds only the tree's "message" part. It reads about half as much as Messages when units send to
 // two mailboxes.
 func (s *Store) Facts(ctx context.Context, campaignID string) ([]sinks.Message, error) {
-	return s.messages(ctx, campaignID, qFirstAttachments, qFirstLinks)
+	return s.messages(ctx, campaignID, qFacts, qFirstAttachments, qFirstLinks)
 }
 
-func (s *Store) messages(ctx context.Context, campaignID string, qAtt, qLnk query) ([]sinks.Message, error) {
-	rows, err := s.query(ctx, qMessages, campaignID, campaignID)
+func (s *Store) messages(ctx context.Context, campaignID string, qMsg, qAtt, qLnk query) ([]sinks.Message, error) {
+	rows, err := s.query(ctx, qMsg, campaignID, campaignID)
 	out, err := collect(rows, err, func(r *sql.Rows, m *sinks.Message) error {
 		return r.Scan(&m.ID, &m.CampaignID, &m.MailboxID, (*u32Col)(&m.UIDValidity), (*u32Col)(&m.UID), &m.RawObject, &m.RawSHA256,
 			&m.RawSize, (*timeCol)(&m.InternalDate), &m.MessageID, &m.Subject, &m.From, (*jsonList)(&m.To), (*jsonList)(&m.Cc),

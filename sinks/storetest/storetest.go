@@ -466,6 +466,7 @@ func testFactsFirstCopies(t *testing.T, s Store) {
 	a := sampleMessage("c1", "c1/a@x.cn", "sha-1", 5)
 	b := sampleMessage("c1", "c1/b@x.cn", "sha-1", 7)
 	a.MessageID, b.MessageID = "m1@x.cn", "m1@x.cn"
+	a.Analysis = json.RawMessage(`{"kind":"message","message":{"text":"材料见附件","headers":{"Auto-Submitted":"no"}},"parts":[{"kind":"report","size":9}]}`)
 	b.InternalDate = a.InternalDate.Add(-time.Minute)
 	other := sampleMessage("c1", "c1/a@x.cn", "sha-2", 6)
 	other.MessageID = ""
@@ -491,6 +492,23 @@ func testFactsFirstCopies(t *testing.T, s Store) {
 	for _, m := range all {
 		if len(m.Attachments) != 3 {
 			t.Errorf("Messages: copy %s has %d attachments, want all 3", m.MailboxID, len(m.Attachments))
+		}
+	}
+	// Facts keep the message part of the inspection tree, not the rest.
+	for _, g := range got {
+		if g.MailboxID != "c1/a@x.cn" || g.RawSHA256 != "sha-1" {
+			continue
+		}
+		var tree map[string]json.RawMessage
+		if err := json.Unmarshal(g.Analysis, &tree); err != nil {
+			t.Fatalf("Facts analysis %s: %v", g.Analysis, err)
+		}
+		var msg struct {
+			Text    string            `json:"text"`
+			Headers map[string]string `json:"headers"`
+		}
+		if err := json.Unmarshal(tree["message"], &msg); err != nil || msg.Text != "材料见附件" || msg.Headers["Auto-Submitted"] != "no" || tree["parts"] != nil {
+			t.Errorf("Facts analysis %s, want only the message part", g.Analysis)
 		}
 	}
 }
