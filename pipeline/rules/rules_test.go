@@ -191,6 +191,10 @@ func TestJudge(t *testing.T) {
 					t.Errorf("file state %+v", f)
 				}
 			}},
+		{name: "a damaged report does not count",
+			rows: [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(3, 9), file{name: "总结.docx", kind: "report", finding: "file_corrupt"}, photo)},
+			unit: lingchuan, status: rules.Incomplete, missing: []campaign.Material{campaign.MaterialReport},
+			problems: []string{"file_corrupt"}},
 		{name: "an accepted long video counts",
 			rows:      [][]sinks.Message{both("a@x", "lckjj@163.com", "陵川县材料", day(3, 9), report, long)},
 			decisions: []rules.Decision{{Kind: rules.DecideAcceptProblem, Message: "a@x", Code: "video_too_long", File: "宣传片.mp4", By: "王科长"}},

@@ -37,8 +37,11 @@ func usable(c *campaign.Campaign, f *File, accepted func(code string) bool) (ok 
 		return false, "文件为空", nil
 	}
 	for _, fd := range f.Findings {
-		if fd.Code == "file_encrypted" {
+		switch fd.Code {
+		case "file_encrypted":
 			return false, "文件设有密码，无法打开", nil
+		case "file_corrupt":
+			return false, "文件已损坏，无法打开", nil
 		}
 	}
 	switch f.Kind {
