@@ -84,7 +84,8 @@ func cmdReport(ctx context.Context, env *environment, args []string) error {
 			return redactErr(cfg, err)
 		}
 		if *format == "json" {
-			return report.WriteJSON(env.stdout, st)
+			// Indented for a person at a terminal; one line for programs.
+			return report.WriteJSON(env.stdout, st, isTerminal(env.stdout))
 		}
 		if i > 0 {
 			fmt.Fprintln(env.stdout)

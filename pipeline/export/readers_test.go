@@ -130,7 +130,7 @@ func (fx *fixture) oracle(t *testing.T) *oracle {
 	}
 	// Through the JSON, as an outside reader gets it.
 	var doc bytesBuffer
-	if err := report.WriteJSON(&doc, st); err != nil {
+	if err := report.WriteJSON(&doc, st, true); err != nil {
 		t.Fatal(err)
 	}
 	var state rules.State

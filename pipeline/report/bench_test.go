@@ -79,7 +79,7 @@ func BenchmarkReport(b *testing.B) {
 					if state.Counts.Messages != messages {
 						b.Fatalf("%d messages judged", state.Counts.Messages)
 					}
-					if err := report.WriteJSON(io.Discard, state); err != nil {
+					if err := report.WriteJSON(io.Discard, state, false); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -84,10 +84,13 @@ func Decisions(stored []sinks.Decision) []rules.Decision {
 }
 
 // WriteJSON writes the state as the JSON documented in the README
-// (`shoubao report --format json`), indented.
-func WriteJSON(w io.Writer, st *rules.State) error {
+// (`shoubao report --format json`), on one line, or indented for people
+// when indent is set.
+func WriteJSON(w io.Writer, st *rules.State, indent bool) error {
 	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
+	if indent {
+		enc.SetIndent("", "  ")
+	}
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(st); err != nil {
 		return fmt.Errorf("write report json: %w", err)
