@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sort"
 	"strings"
 
 	"github.com/shoubao/shoubao/sinks"
@@ -163,15 +164,23 @@ var (
 		FROM links l WHERE l.message_id IN (SELECT id FROM firsts) ORDER BY l.message_id, l.idx`)
 )
 
-// qFacts is qMessages reading, of the inspection tree, only its message
-// part (the header's facts), which is all Facts' readers take from it: the
-// whole tree repeats every file's analysis and weighs kilobytes a message.
-var qFacts = query{
-	sqlite: strings.Replace(qMessages.sqlite, "findings, analysis,",
-		"findings, json_object('message', json_extract(analysis, '$.message')),", 1),
-	postgres: strings.Replace(qMessages.postgres, "findings, analysis,",
-		"findings, jsonb_build_object('message', analysis->'message'),", 1),
-}
+// Facts reads the first copy of each message whole but, of the inspection
+// tree, only its message part (the header's facts), which is all Facts'
+// readers take from it (the tree repeats every file's analysis); the
+// other copies only where and when they arrived.
+var (
+	qFactsFirst = query{
+		sqlite: (firstCopies + strings.Replace(strings.Replace(qMessages.sqlite, "findings, analysis,",
+			"findings, json_object('message', json_extract(analysis, '$.message')),", 1),
+			"WHERE ? = '' OR campaign_id = ?", "WHERE id IN (SELECT id FROM firsts)", 1)),
+		postgres: rebindDollar(firstCopies + strings.Replace(strings.Replace(qMessages.sqlite, "findings, analysis,",
+			"findings, jsonb_build_object('message', analysis->'message'),", 1),
+			"WHERE ? = '' OR campaign_id = ?", "WHERE id IN (SELECT id FROM firsts)", 1)),
+	}
+	qFactsCopies = q(firstCopies + `
+		SELECT id, campaign_id, mailbox_id, uid_validity, uid, raw_sha256, message_id, internal_date
+		FROM messages WHERE (? = '' OR campaign_id = ?) AND id NOT IN (SELECT id FROM firsts)`)
+)
 
 // Messages returns a campaign's messages (all campaigns when campaignID is
 // ""), with attachments and links, in receipt order.
@@ -180,25 +189,53 @@ func (s *Store) Messages(ctx context.Context, campaignID string) ([]sinks.Messag
 }
 
 // Facts is Messages for readers that treat the copies of a message as one
-// message (pipeline/rules): only the copy received first of each message
-// carries its attachments and links; the other copies carry where and when
-// they arrived. Analysis holds only the tree's "message" part. It reads about half as much as Messages when units send to
+// message (pipeline/rules): the copy received first of each message
+// carries its facts, attachments and links (Analysis only the tree's
+// "message" part); the other copies carry only where and when they
+// arrived (id, campaign, mailbox, UIDs, raw SHA-256, Message-ID, arrival). It reads about half as much as Messages when units send to
 // two mailboxes.
 func (s *Store) Facts(ctx context.Context, campaignID string) ([]sinks.Message, error) {
-	return s.messages(ctx, campaignID, qFacts, qFirstAttachments, qFirstLinks)
+	rows, err := s.query(ctx, qFactsFirst, campaignID, campaignID)
+	out, err := collect(rows, err, scanMessage)
+	if err != nil {
+		return nil, fail("list facts", err)
+	}
+	rows, err = s.query(ctx, qFactsCopies, campaignID, campaignID, campaignID, campaignID)
+	copies, err := collect(rows, err, func(r *sql.Rows, m *sinks.Message) error {
+		return r.Scan(&m.ID, &m.CampaignID, &m.MailboxID, (*u32Col)(&m.UIDValidity), (*u32Col)(&m.UID), &m.RawSHA256,
+			&m.MessageID, (*timeCol)(&m.InternalDate))
+	})
+	if err != nil {
+		return nil, fail("list facts", err)
+	}
+	out = append(out, copies...)
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].InternalDate.Equal(out[j].InternalDate) {
+			return out[i].InternalDate.Before(out[j].InternalDate)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return s.attach(ctx, out, campaignID, qFirstAttachments, qFirstLinks)
+}
+
+func scanMessage(r *sql.Rows, m *sinks.Message) error {
+	return r.Scan(&m.ID, &m.CampaignID, &m.MailboxID, (*u32Col)(&m.UIDValidity), (*u32Col)(&m.UID), &m.RawObject, &m.RawSHA256,
+		&m.RawSize, (*timeCol)(&m.InternalDate), &m.MessageID, &m.Subject, &m.From, (*jsonList)(&m.To), (*jsonList)(&m.Cc),
+		(*timeCol)(&m.Date), &m.Class, &m.Unit, &m.UnitBy, &m.Late, (*jsonCol)(&m.Findings), (*jsonCol)(&m.Analysis),
+		(*timeCol)(&m.StoredAt))
 }
 
 func (s *Store) messages(ctx context.Context, campaignID string, qMsg, qAtt, qLnk query) ([]sinks.Message, error) {
 	rows, err := s.query(ctx, qMsg, campaignID, campaignID)
-	out, err := collect(rows, err, func(r *sql.Rows, m *sinks.Message) error {
-		return r.Scan(&m.ID, &m.CampaignID, &m.MailboxID, (*u32Col)(&m.UIDValidity), (*u32Col)(&m.UID), &m.RawObject, &m.RawSHA256,
-			&m.RawSize, (*timeCol)(&m.InternalDate), &m.MessageID, &m.Subject, &m.From, (*jsonList)(&m.To), (*jsonList)(&m.Cc),
-			(*timeCol)(&m.Date), &m.Class, &m.Unit, &m.UnitBy, &m.Late, (*jsonCol)(&m.Findings), (*jsonCol)(&m.Analysis),
-			(*timeCol)(&m.StoredAt))
-	})
+	out, err := collect(rows, err, scanMessage)
 	if err != nil {
 		return nil, fail("list messages", err)
 	}
+	return s.attach(ctx, out, campaignID, qAtt, qLnk)
+}
+
+// attach reads the attachments and links of the messages in out.
+func (s *Store) attach(ctx context.Context, out []sinks.Message, campaignID string, qAtt, qLnk query) ([]sinks.Message, error) {
 	if len(out) == 0 {
 		return out, nil
 	}
@@ -206,7 +243,7 @@ func (s *Store) messages(ctx context.Context, campaignID string, qMsg, qAtt, qLn
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
-	rows, err = s.query(ctx, qAtt, campaignID, campaignID)
+	rows, err := s.query(ctx, qAtt, campaignID, campaignID)
 	err = each(rows, err, func(r *sql.Rows) error {
 		var mid int64
 		var a sinks.Attachment

@@ -466,7 +466,7 @@ func testFactsFirstCopies(t *testing.T, s Store) {
 	a := sampleMessage("c1", "c1/a@x.cn", "sha-1", 5)
 	b := sampleMessage("c1", "c1/b@x.cn", "sha-1", 7)
 	a.MessageID, b.MessageID = "m1@x.cn", "m1@x.cn"
-	a.Analysis = json.RawMessage(`{"kind":"message","message":{"text":"材料见附件","headers":{"Auto-Submitted":"no"}},"parts":[{"kind":"report","size":9}]}`)
+	b.Analysis = json.RawMessage(`{"kind":"message","message":{"text":"材料见附件","headers":{"Auto-Submitted":"no"}},"parts":[{"kind":"report","size":9}]}`)
 	b.InternalDate = a.InternalDate.Add(-time.Minute)
 	other := sampleMessage("c1", "c1/a@x.cn", "sha-2", 6)
 	other.MessageID = ""
@@ -494,9 +494,16 @@ func testFactsFirstCopies(t *testing.T, s Store) {
 			t.Errorf("Messages: copy %s has %d attachments, want all 3", m.MailboxID, len(m.Attachments))
 		}
 	}
-	// Facts keep the message part of the inspection tree, not the rest.
+	// Facts keep the message part of the inspection tree, not the rest,
+	// of the first copy; the other copies say where and when they arrived.
 	for _, g := range got {
-		if g.MailboxID != "c1/a@x.cn" || g.RawSHA256 != "sha-1" {
+		if g.RawSHA256 != "sha-1" {
+			continue
+		}
+		if g.MailboxID == "c1/a@x.cn" {
+			if g.Subject != "" || g.Analysis != nil || g.UID != 5 || !g.InternalDate.Equal(a.InternalDate) || g.MessageID != "m1@x.cn" {
+				t.Errorf("second copy: %+v, want only its location", g)
+			}
 			continue
 		}
 		var tree map[string]json.RawMessage
