@@ -56,6 +56,7 @@ type sheetReader struct {
 	typ     []byte
 	hasF    bool
 	hasIS   bool
+	hasV    bool // the cell has a <v>, even an empty one
 	val     []byte // <v>
 	is      []byte // <is> text
 	overVal bool   // <v> or <is> exceeded rawCap
@@ -154,7 +155,7 @@ func (r *sheetReader) run() error {
 			case stCell:
 				switch string(name) {
 				case "v":
-					r.val, r.overVal = r.val[:0], false
+					r.val, r.overVal, r.hasV = r.val[:0], false, true
 					st = stV
 				case "is":
 					r.hasIS = true
@@ -290,7 +291,7 @@ func (r *sheetReader) startCell() {
 	}
 	r.col = min(next, MaxExcelColumns+1) // past any limit, without overflow
 	r.typ = append(r.typ[:0], r.s.Attr("t")...)
-	r.hasF, r.hasIS, r.overVal = false, false, false
+	r.hasF, r.hasIS, r.hasV, r.overVal = false, false, false, false
 	r.val, r.is, r.formula = r.val[:0], r.is[:0], r.formula[:0]
 }
 
@@ -341,8 +342,9 @@ func (r *sheetReader) endCell() {
 		r.dropRow(StopCells)
 		return
 	}
-	if shared == "" && len(raw) == 0 && len(sh.Uncached) < MaxUncached {
-		// A formula saved without its result.
+	if shared == "" && len(raw) == 0 && !r.hasV && !r.hasIS && len(sh.Uncached) < MaxUncached {
+		// A formula saved without its result (an empty <v> is an empty
+		// result: =IF(A1="","",A1)).
 		sh.Uncached = append(sh.Uncached, Formula{Row: r.lastRow - 1, Col: r.col, Text: validString(r.formula)})
 	}
 	kc := keptCell{col: r.col, shared: shared}

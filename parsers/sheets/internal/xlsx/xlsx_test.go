@@ -333,3 +333,21 @@ func TestManySheets(t *testing.T) {
 		t.Errorf("err = %v, want ErrTooLarge", err)
 	}
 }
+
+// TestUncached: a formula saved without its result is listed; one whose
+// result is an empty string (an empty <v>) is not.
+func TestUncached(t *testing.T) {
+	data := oneSheet(t, `<sheetData><row r="1"><c r="A1"><f>SUM(B1:B2)</f></c><c r="B1" t="str"><f>IF(C1="","",C1)</f><v></v></c><c r="C1"><f t="shared" si="0"/></c><c r="D1"><f>1+1</f><v>2</v></c></row></sheetData>`, "")
+	wb, err := readBytes(data, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := wb.Sheets[0]
+	want := []Formula{{Row: 0, Col: 0, Text: "SUM(B1:B2)"}, {Row: 0, Col: 2, Text: ""}}
+	if len(sh.Uncached) != len(want) || sh.Uncached[0] != want[0] || sh.Uncached[1] != want[1] {
+		t.Errorf("uncached %+v, want %+v", sh.Uncached, want)
+	}
+	if got := strings.Join(sh.Rows[0], "|"); got != "|||2" {
+		t.Errorf("row %q", got)
+	}
+}
