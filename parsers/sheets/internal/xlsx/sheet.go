@@ -56,7 +56,7 @@ type sheetReader struct {
 	typ     []byte
 	hasF    bool
 	hasIS   bool
-	hasV    bool // the cell has a <v>, even an empty one
+	hasV    bool   // the cell has a <v>, even an empty one
 	val     []byte // <v>
 	is      []byte // <is> text
 	overVal bool   // <v> or <is> exceeded rawCap
