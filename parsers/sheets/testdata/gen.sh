@@ -63,6 +63,20 @@
 # Run: sh parsers/sheets/testdata/gen.sh
 set -eu
 cd "$(dirname "$0")"
+
+# The writers, from Debian, installed when missing.
+need=
+/usr/bin/python3 -c 'import openpyxl' 2>/dev/null || need="$need python3-openpyxl"
+command -v soffice >/dev/null || need="$need libreoffice-calc libreoffice-writer"
+[ -e /usr/lib/libreoffice/program/swriter ] || need="$need libreoffice-writer"
+command -v iconv >/dev/null || need="$need libc-bin"
+if [ -n "$need" ]; then
+	sudo=
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+fi
 /usr/bin/python3 gen_openpyxl.py .
 go run ./genxlsx .
 chmod 644 recommend_2024.xlsx recommend_reordered.xlsx stats_wps.xlsx recommend_wps.xlsx stats_uncached.ods
