@@ -3,10 +3,12 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,7 +32,7 @@ func runChild(path string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	svc, err := service.Open(ctx, cfg, quiet())
+	svc, err := service.Open(ctx, cfg, slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "child:", err)
 		return 2
@@ -54,10 +56,15 @@ func TestOnePollerPerMailbox(t *testing.T) {
 	// Each process has its own data dir; the child reads its configuration
 	// from a file.
 	path := filepath.Join(t.TempDir(), "shoubao.yaml")
-	if err := os.WriteFile(path, []byte(testConfigYAML(t, storeURL, bustest.URL(), ns, srv, ", lease_ttl: 2s")), 0o600); err != nil {
+	// A short poll interval: the in-memory server does not always tell an
+	// IDLE client of a message appended just before it began to IDLE.
+	yaml := func() string {
+		return strings.Replace(testConfigYAML(t, storeURL, bustest.URL(), ns, srv, ", lease_ttl: 2s"), "worker:", "poll: {interval: 1s}\nworker:", 1)
+	}
+	if err := os.WriteFile(path, []byte(yaml()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse([]byte(testConfigYAML(t, storeURL, bustest.URL(), ns, srv, ", lease_ttl: 2s")))
+	cfg, err := config.Parse([]byte(yaml()))
 	if err != nil {
 		t.Fatal(err)
 	}

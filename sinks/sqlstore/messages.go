@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shoubao/shoubao/sinks"
 )
@@ -79,6 +80,9 @@ func (s *Store) SaveMessage(ctx context.Context, m *sinks.Message) (id int64, cr
 		if err := tx.insertParts(ctx, id, m); err != nil {
 			return err
 		}
+		if err := s.markFirstCopy(ctx, tx, id, m); err != nil {
+			return err
+		}
 		for _, j := range m.Jobs {
 			if err := s.insertJob(ctx, tx, j); err != nil {
 				return err
@@ -144,43 +148,61 @@ func (s *Store) ReplaceFacts(ctx context.Context, id int64, m *sinks.Message) er
 	return fail("replace facts", err)
 }
 
-// firstCopies selects, of the copies of each message (the rows sharing a
-// Message-ID, or raw bytes without one), the one received first.
-const firstCopies = `
-	WITH firsts AS (
-		SELECT id FROM (
-			SELECT id, row_number() OVER (
-				PARTITION BY campaign_id, CASE WHEN message_id = '' THEN raw_sha256 ELSE message_id END
-				ORDER BY internal_date, id) AS n
-			FROM messages WHERE ? = '' OR campaign_id = ?) f
-		WHERE n = 1)`
-
+// The first copy of each message (the rows of a campaign sharing a
+// Message-ID, or raw bytes without one) is marked first_copy when stored
+// (SaveMessage); Facts reads its facts and files, and of the other copies
+// only where and when they arrived.
 var (
-	qFirstAttachments = q(firstCopies + `
+	qFirstAttachments = q(`
 		SELECT a.message_id, a.idx, a.parent_idx, a.name, a.content_type, a.kind, a.size, a.sha256, a.details, a.findings
-		FROM attachments a WHERE a.message_id IN (SELECT id FROM firsts) ORDER BY a.message_id, a.idx`)
-	qFirstLinks = q(firstCopies + `
+		FROM attachments a JOIN messages m ON m.id = a.message_id
+		WHERE (? = '' OR m.campaign_id = ?) AND m.first_copy ORDER BY a.message_id, a.idx`)
+	qFirstLinks = q(`
 		SELECT l.message_id, l.provider, l.url, l.name, l.size, l.expires
-		FROM links l WHERE l.message_id IN (SELECT id FROM firsts) ORDER BY l.message_id, l.idx`)
+		FROM links l JOIN messages m ON m.id = l.message_id
+		WHERE (? = '' OR m.campaign_id = ?) AND m.first_copy ORDER BY l.message_id, l.idx`)
+	// Of the inspection tree, only its message part (the header's facts):
+	// the tree repeats every file's analysis.
+	qFactsFirst = query{
+		sqlite: strings.Replace(strings.Replace(qMessages.sqlite, "findings, analysis,",
+			"findings, json_object('message', json_extract(analysis, '$.message')),", 1),
+			"WHERE ? = '' OR campaign_id = ?", "WHERE (? = '' OR campaign_id = ?) AND first_copy", 1),
+		postgres: rebindDollar(strings.Replace(strings.Replace(qMessages.sqlite, "findings, analysis,",
+			"findings, jsonb_build_object('message', analysis->'message'),", 1),
+			"WHERE ? = '' OR campaign_id = ?", "WHERE (? = '' OR campaign_id = ?) AND first_copy", 1)),
+	}
+	qFactsCopies = q(`
+		SELECT id, campaign_id, mailbox_id, uid_validity, uid, raw_sha256, message_id, internal_date
+		FROM messages WHERE (? = '' OR campaign_id = ?) AND NOT first_copy`)
+	// The other first copy of the same message, if any.
+	qFirstCopyOf = q(`
+		SELECT id, internal_date FROM messages
+		WHERE campaign_id = ? AND id <> ? AND first_copy
+			AND ((? <> '' AND message_id = ?) OR (? = '' AND message_id = '' AND raw_sha256 = ?))`)
+	qNotFirst = q(`UPDATE messages SET first_copy = FALSE WHERE id = ?`)
 )
 
-// Facts reads the first copy of each message whole but, of the inspection
-// tree, only its message part (the header's facts), which is all Facts'
-// readers take from it (the tree repeats every file's analysis); the
-// other copies only where and when they arrived.
-var (
-	qFactsFirst = query{
-		sqlite: (firstCopies + strings.Replace(strings.Replace(qMessages.sqlite, "findings, analysis,",
-			"findings, json_object('message', json_extract(analysis, '$.message')),", 1),
-			"WHERE ? = '' OR campaign_id = ?", "WHERE id IN (SELECT id FROM firsts)", 1)),
-		postgres: rebindDollar(firstCopies + strings.Replace(strings.Replace(qMessages.sqlite, "findings, analysis,",
-			"findings, jsonb_build_object('message', analysis->'message'),", 1),
-			"WHERE ? = '' OR campaign_id = ?", "WHERE id IN (SELECT id FROM firsts)", 1)),
+// markFirstCopy keeps one first copy per message: of the new row id and an
+// earlier-stored copy, the one received first (ties: the lower id).
+func (s *Store) markFirstCopy(ctx context.Context, tx handle, id int64, m *sinks.Message) error {
+	var other int64
+	var at time.Time
+	err := tx.queryRow(ctx, qFirstCopyOf, m.CampaignID, id, m.MessageID, m.MessageID, m.MessageID, m.RawSHA256).
+		Scan(&other, (*timeCol)(&at))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
 	}
-	qFactsCopies = q(firstCopies + `
-		SELECT id, campaign_id, mailbox_id, uid_validity, uid, raw_sha256, message_id, internal_date
-		FROM messages WHERE (? = '' OR campaign_id = ?) AND id NOT IN (SELECT id FROM firsts)`)
-)
+	if err != nil {
+		return err
+	}
+	mine := m.InternalDate.Truncate(time.Microsecond)
+	later := id
+	if mine.Before(at) || (mine.Equal(at) && id < other) {
+		later = other
+	}
+	_, err = tx.exec(ctx, qNotFirst, later)
+	return err
+}
 
 // Messages returns a campaign's messages (all campaigns when campaignID is
 // ""), with attachments and links, in receipt order.
@@ -200,7 +222,7 @@ func (s *Store) Facts(ctx context.Context, campaignID string) ([]sinks.Message, 
 	if err != nil {
 		return nil, fail("list facts", err)
 	}
-	rows, err = s.query(ctx, qFactsCopies, campaignID, campaignID, campaignID, campaignID)
+	rows, err = s.query(ctx, qFactsCopies, campaignID, campaignID)
 	copies, err := collect(rows, err, func(r *sql.Rows, m *sinks.Message) error {
 		return r.Scan(&m.ID, &m.CampaignID, &m.MailboxID, (*u32Col)(&m.UIDValidity), (*u32Col)(&m.UID), &m.RawSHA256,
 			&m.MessageID, (*timeCol)(&m.InternalDate))
