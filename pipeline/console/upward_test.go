@@ -26,9 +26,9 @@ func (s *sentMail) Send(_ context.Context, _ string, to []string, raw []byte) er
 	s.raws = append(s.raws, raw)
 	return nil
 }
-func (s *sentMail) SavesSent(string) bool                                   { return false }
+func (s *sentMail) SavesSent(string) bool                                  { return false }
 func (s *sentMail) SaveSent(context.Context, string, []byte, string) error { return nil }
-func (s *sentMail) count() int                                              { s.mu.Lock(); defer s.mu.Unlock(); return len(s.raws) }
+func (s *sentMail) count() int                                             { s.mu.Lock(); defer s.mu.Unlock(); return len(s.raws) }
 
 // TestUpward: the 导出 page sends the merged result to the upper office
 // after a preview, once; sending again needs a second confirmation; a
