@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,13 +46,14 @@ type file struct {
 	finding    string  // a parser finding's code
 }
 
-var nextID int64
+// nextID numbers stored copies; tests build rows in parallel.
+var nextID atomic.Int64
 
 // row builds one stored copy of a message.
 func row(mailbox, msgID, from, subject string, at time.Time, class string, files ...file) sinks.Message {
-	nextID++
-	m := sinks.Message{ID: nextID, CampaignID: "c", MailboxID: mailbox, UID: uint32(nextID), InternalDate: at,
-		MessageID: msgID, Subject: subject, From: from, Class: class, RawSHA256: fmt.Sprintf("%064d", nextID)}
+	id := nextID.Add(1)
+	m := sinks.Message{ID: id, CampaignID: "c", MailboxID: mailbox, UID: uint32(id), InternalDate: at,
+		MessageID: msgID, Subject: subject, From: from, Class: class, RawSHA256: fmt.Sprintf("%064d", id)}
 	for i, f := range files {
 		a := sinks.Attachment{Index: i, Parent: -1, Name: f.name, Kind: f.kind, Size: 1000, SHA256: fmt.Sprintf("%x", f.name)}
 		switch {
