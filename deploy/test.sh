@@ -114,6 +114,8 @@ if ! command -v postfix >/dev/null && [ ! -x /usr/sbin/postfix ]; then
 fi
 command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
+# The worker tests restart a nats-server of their own.
+command -v nats-server >/dev/null || need+=(nats-server)
 # The readers of the exports (pipeline/export): LibreOffice Calc alone, without
 # its recommends, is about 55 packages (20 s here, apt-get update included).
 command -v soffice >/dev/null || need+=(libreoffice-calc)
