@@ -58,18 +58,13 @@ func cmdExport(ctx context.Context, env *environment, args []string) error {
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
-	cfg, err := config.Read(*path)
+	cfg, err := readRecord(*path)
 	if err != nil {
 		return err
 	}
 	campaigns, err := pickCampaigns(cfg, *campaignID)
 	if err != nil {
 		return err
-	}
-	if cfg.Store.URL == "" {
-		if err := checkStoreFile(cfg.DataDir); err != nil {
-			return err
-		}
 	}
 	service.SetMemoryLimit(cfg)
 	var store report.Source

@@ -11,20 +11,30 @@ import (
 	"github.com/shoubao/shoubao/pipeline/service"
 )
 
-// openRecord reads the configuration at path (no secrets needed) and opens
-// its store, refusing to create an embedded store where there is none.
-func openRecord(ctx context.Context, path string) (*config.Config, service.Store, error) {
+// readRecord reads the configuration at path (no secrets needed) of a
+// command that works on what run stored: with the embedded store, its file
+// must exist (opening it would create an empty one and show nothing).
+func readRecord(path string) (*config.Config, error) {
 	if path == "" {
-		return nil, nil, usageError{"--config is required (or set " + EnvConfig + ")"}
+		return nil, usageError{"--config is required (or set " + EnvConfig + ")"}
 	}
 	cfg, err := config.Read(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if cfg.Store.URL == "" {
 		if err := checkStoreFile(cfg.DataDir); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
+	}
+	return cfg, nil
+}
+
+// openRecord is readRecord, then the store opened.
+func openRecord(ctx context.Context, path string) (*config.Config, service.Store, error) {
+	cfg, err := readRecord(path)
+	if err != nil {
+		return nil, nil, err
 	}
 	store, err := service.OpenStore(ctx, cfg)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/shoubao/shoubao/pipeline/bus"
-	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks"
 )
@@ -25,17 +24,9 @@ func cmdReprocess(ctx context.Context, env *environment, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *path == "" {
-		return usageError{"--config is required (or set " + EnvConfig + ")"}
-	}
-	cfg, err := config.Read(*path)
+	cfg, err := readRecord(*path)
 	if err != nil {
 		return err
-	}
-	if cfg.Store.URL == "" {
-		if err := checkStoreFile(cfg.DataDir); err != nil {
-			return err
-		}
 	}
 	campaigns, err := pickCampaigns(cfg, *campaignID)
 	if err != nil {

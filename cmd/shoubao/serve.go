@@ -7,7 +7,6 @@ import (
 	"net"
 	"syscall"
 
-	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/console"
 	"github.com/shoubao/shoubao/pipeline/service"
 )
@@ -24,10 +23,7 @@ func cmdServe(ctx context.Context, env *environment, args []string) (err error) 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *path == "" {
-		return usageError{"--config is required (or set " + EnvConfig + ")"}
-	}
-	cfg, err := config.Read(*path)
+	cfg, err := readRecord(*path)
 	if err != nil {
 		return err
 	}
@@ -37,11 +33,6 @@ func cmdServe(ctx context.Context, env *environment, args []string) (err error) 
 		cfg.HTTP.Listen = *listen
 	case cfg.HTTP.Listen == "":
 		cfg.HTTP.Listen = "127.0.0.1:8080"
-	}
-	if cfg.Store.URL == "" {
-		if err := checkStoreFile(cfg.DataDir); err != nil {
-			return err
-		}
 	}
 	log := newLogger(redactWriter{env.stderr, cfg}, cfg.LogLevel)
 	svc, err := service.OpenOffline(ctx, cfg, log)

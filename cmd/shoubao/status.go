@@ -79,21 +79,11 @@ func cmdStatus(ctx context.Context, env *environment, args []string) (err error)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *path == "" {
-		return usageError{"--config is required (or set " + EnvConfig + ")"}
-	}
-	cfg, err := config.Read(*path)
+	cfg, err := readRecord(*path)
 	if err != nil {
 		return err
 	}
 	defer func() { err = redactErr(cfg, err) }()
-	if cfg.Store.URL == "" {
-		// Opening the embedded store creates it: a wrong data_dir would
-		// show an empty record instead of saying there is none.
-		if err := checkStoreFile(cfg.DataDir); err != nil {
-			return err
-		}
-	}
 	store, err := service.OpenStore(ctx, cfg)
 	if err != nil {
 		return err

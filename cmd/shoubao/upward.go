@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/shoubao/shoubao/pipeline/config"
@@ -57,7 +57,7 @@ func sendUpward(ctx context.Context, env *environment, cfg *config.Config, cc *c
 // upwardParts are the exports the package needs written too.
 func upwardParts(parts []string) []string {
 	for _, p := range []string{partStats, partRecommend, partList} {
-		if !strings.Contains(strings.Join(parts, ","), p) {
+		if !slices.Contains(parts, p) {
 			parts = append(parts, p)
 		}
 	}
