@@ -6,6 +6,8 @@ package outmail
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"mime"
 	"strings"
@@ -143,4 +145,17 @@ func (m *Mail) alternatives(w *mail.InlineWriter) error {
 		}
 	}
 	return nil
+}
+
+// MessageID derives a mail's own Message-ID (without brackets) from what
+// it is (parts: campaign, key…), so that composing it again gives the same
+// one and the Sent folder tells whether it went out:
+// "<kind>.<hash>@<the sending mailbox's domain>".
+func MessageID(kind, from string, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	domain := "shoubao.invalid"
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		domain = from[i+1:]
+	}
+	return kind + "." + hex.EncodeToString(h[:16]) + "@" + domain
 }

@@ -1,8 +1,6 @@
 package receipts
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html"
 	"math"
@@ -31,12 +29,7 @@ type Receipt struct {
 
 // MessageID returns the receipt's Message-ID for a message of a campaign.
 func MessageID(campaignID, key, mailboxAddress string) string {
-	h := sha256.Sum256([]byte(campaignID + "\x00" + key))
-	domain := "shoubao.invalid"
-	if i := strings.LastIndexByte(mailboxAddress, '@'); i >= 0 {
-		domain = mailboxAddress[i+1:]
-	}
-	return "receipt." + hex.EncodeToString(h[:16]) + "@" + domain
+	return outmail.MessageID("receipt", mailboxAddress, campaignID, key)
 }
 
 // Compose writes the receipt for the message key of campaign c, from st,

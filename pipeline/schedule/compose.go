@@ -1,8 +1,6 @@
 package schedule
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html"
 	"strings"
@@ -17,12 +15,7 @@ import (
 // messageID is a job's own Message-ID: the same however often it is
 // composed, so that the Sent folder tells whether it went out.
 func messageID(j sinks.Job, mb campaign.Mailbox) string {
-	h := sha256.Sum256([]byte(j.CampaignID + "\x00" + j.Kind + "\x00" + j.Key))
-	domain := "shoubao.invalid"
-	if i := strings.LastIndexByte(mb.Address, '@'); i >= 0 {
-		domain = mb.Address[i+1:]
-	}
-	return j.Kind + "." + hex.EncodeToString(h[:16]) + "@" + domain
+	return outmail.MessageID(j.Kind, mb.Address, j.CampaignID, j.Kind, j.Key)
 }
 
 // text collects a mail's lines as plain text and HTML.

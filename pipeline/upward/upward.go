@@ -5,12 +5,11 @@
 package upward
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"html"
 	"mime"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,12 +99,7 @@ func Mails(c *campaign.Campaign, p Package, maxBytes int64, now time.Time) ([]*o
 }
 
 func messageID(campaignID, key string, i int, from string) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d", campaignID, key, i)))
-	domain := "shoubao.invalid"
-	if at := strings.LastIndexByte(from, '@'); at >= 0 {
-		domain = from[at+1:]
-	}
-	return "upward." + hex.EncodeToString(h[:16]) + "@" + domain
+	return outmail.MessageID("upward", from, campaignID, key, strconv.Itoa(i))
 }
 
 func contentType(name string) string {
