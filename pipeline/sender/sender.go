@@ -153,8 +153,10 @@ func (s *Sender) Drain(ctx context.Context) (int, error) {
 		if len(jobs) == 0 {
 			return n, nil
 		}
+		// The receipts of a batch read each campaign's record once.
+		rec := records{}
 		for _, j := range jobs {
-			if err := s.handle(ctx, j); err != nil {
+			if err := s.handle(ctx, j, rec); err != nil {
 				return n, err
 			}
 			n++
@@ -183,7 +185,7 @@ func mode(c *campaign.Campaign, kind string) string {
 }
 
 // handle brings one claimed job to an outcome, or back to the outbox.
-func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
+func (s *Sender) handle(ctx context.Context, j sinks.Job, rec records) error {
 	log := s.log.With("job", j.ID, "kind", j.Kind, "campaign", j.CampaignID, "attempt", j.Attempts)
 	c := s.opts.Campaigns[j.CampaignID]
 	if c == nil {
@@ -195,7 +197,7 @@ func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 		j.State, j.Reason = sinks.JobSkipped, receipts.ReasonOff
 		return s.store.FinishJob(ctx, j)
 	}
-	r, err := s.compose(ctx, c, j)
+	r, err := s.compose(ctx, c, j, rec)
 	if err != nil {
 		j.Reason = err.Error()
 		if j.Attempts >= s.opts.MaxAttempts {
@@ -274,7 +276,7 @@ func (s *Sender) handle(ctx context.Context, j sinks.Job) error {
 // state the campaign was in when the message it answers had arrived; a
 // digest or a reminder from the state now. It returns nil for a reminder
 // that is no longer due.
-func (s *Sender) compose(ctx context.Context, c *campaign.Campaign, j sinks.Job) (*composed, error) {
+func (s *Sender) compose(ctx context.Context, c *campaign.Campaign, j sinks.Job, rec records) (*composed, error) {
 	var mb campaign.Mailbox
 	for _, m := range c.Mailboxes {
 		if m.ID == j.MailboxID {
@@ -287,7 +289,7 @@ func (s *Sender) compose(ctx context.Context, c *campaign.Campaign, j sinks.Job)
 	now := s.opts.Now()
 	switch j.Kind {
 	case receipts.Kind:
-		return s.composeReceipt(ctx, c, j, mb)
+		return s.composeReceipt(ctx, c, j, mb, rec)
 	case schedule.KindReminder:
 		st, err := report.Compute(ctx, s.store, c, now)
 		if err != nil {
@@ -330,16 +332,39 @@ func mailOf(m *outmail.Mail, now time.Time) (*composed, error) {
 	return &composed{subject: m.Subject, text: m.Text, messageID: m.MessageID, to: to, raw: raw}, nil
 }
 
-func (s *Sender) composeReceipt(ctx context.Context, c *campaign.Campaign, j sinks.Job, mb campaign.Mailbox) (*composed, error) {
-	rows, err := s.store.Facts(ctx, c.ID)
+// records holds, for one batch of jobs, each campaign's messages and
+// decisions as read from the store.
+type records map[string]*record
+
+type record struct {
+	msgs      []rules.Message
+	decisions []rules.Decision
+}
+
+// get reads campaign c's record, once per batch.
+func (rec records) get(ctx context.Context, st Store, c *campaign.Campaign) (*record, error) {
+	if r := rec[c.ID]; r != nil {
+		return r, nil
+	}
+	rows, err := st.Facts(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	stored, err := s.store.Decisions(ctx, c.ID)
+	stored, err := st.Decisions(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	msgs := rules.FromStored(rows)
+	r := &record{msgs: rules.FromStored(rows), decisions: report.Decisions(stored)}
+	rec[c.ID] = r
+	return r, nil
+}
+
+func (s *Sender) composeReceipt(ctx context.Context, c *campaign.Campaign, j sinks.Job, mb campaign.Mailbox, rec records) (*composed, error) {
+	r0, err := rec.get(ctx, s.store, c)
+	if err != nil {
+		return nil, err
+	}
+	msgs := r0.msgs
 	var arrival time.Time
 	for i := range msgs {
 		if msgs[i].Key == j.Key {
@@ -349,13 +374,13 @@ func (s *Sender) composeReceipt(ctx context.Context, c *campaign.Campaign, j sin
 	if arrival.IsZero() {
 		return nil, fmt.Errorf("compose: message %s is not stored", j.Key)
 	}
-	upTo := msgs[:0]
+	var upTo []rules.Message
 	for _, m := range msgs {
 		if !m.Arrival().After(arrival) {
 			upTo = append(upTo, m)
 		}
 	}
-	st := rules.Judge(c, upTo, report.Decisions(stored), s.opts.Now())
+	st := rules.Judge(c, upTo, r0.decisions, s.opts.Now())
 	r, err := receipts.Compose(c, st, j.Key, mb, j.Recipient, s.opts.Now())
 	if err != nil {
 		return nil, err
