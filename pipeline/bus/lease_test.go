@@ -64,6 +64,17 @@ func TestLeaseOneHolder(t *testing.T) {
 	if took := time.Since(died); took > ttl+ttl/3+time.Second {
 		t.Errorf("takeover after %s, want within the TTL (%s) and a renewal period", took, ttl)
 	}
+	// b's run starts right after its lease is taken: wait for it.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(order)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(order) != 2 || order[0] != "a" || order[1] != "b" {
