@@ -40,11 +40,25 @@ func Compose(c *campaign.Campaign, st *rules.State, key string, mb campaign.Mail
 	if msg == nil {
 		return nil, fmt.Errorf("compose receipt: message %q is not in campaign %s", key, c.ID)
 	}
+	return compose(c, msg, unit, mb, recipient, now)
+}
+
+// ComposeAsOf is Compose reading the state from a judgment of the campaign
+// (rules.Judgment.AsOf): the receipts of a batch share one judgment.
+func ComposeAsOf(c *campaign.Campaign, j *rules.Judgment, key string, mb campaign.Mailbox, recipient string, now time.Time) (*Receipt, error) {
+	msg, unit, ok := j.AsOf(key)
+	if !ok {
+		return nil, fmt.Errorf("compose receipt: message %q is not in campaign %s", key, c.ID)
+	}
+	return compose(c, msg, unit, mb, recipient, now)
+}
+
+func compose(c *campaign.Campaign, msg *rules.MessageState, unit *rules.UnitState, mb campaign.Mailbox, recipient string, now time.Time) (*Receipt, error) {
 	office := c.Receipts.Office
 	if office == "" {
 		office = mb.Office
 	}
-	r := &Receipt{Subject: "自动回执：" + outmail.Clean(msg.Subject), MessageID: MessageID(c.ID, key, mb.Address), From: mb.Address, To: recipient}
+	r := &Receipt{Subject: "自动回执：" + outmail.Clean(msg.Subject), MessageID: MessageID(c.ID, msg.Key, mb.Address), From: mb.Address, To: recipient}
 	var t, h strings.Builder
 	line := func(s string) {
 		t.WriteString(s + "\n")

@@ -193,68 +193,7 @@ type FileState struct {
 // Judge computes the state of campaign c from its messages (as FromStored
 // returns them, in arrival order) and the officers' decisions, at now.
 func Judge(c *campaign.Campaign, msgs []Message, ds []Decision, now time.Time) *State {
-	st := &State{GeneratedAt: now, Units: []UnitState{}, Unmatched: []MessageState{}, Inquiries: []MessageState{}, Other: []MessageState{}}
-	st.Campaign = CampaignInfo{ID: c.ID, Title: c.Title, NoticeNumber: c.NoticeNumber, Deadline: c.Deadline,
-		Delivery: c.Delivery, Materials: c.Materials, Mailboxes: []string{}}
-	for _, mb := range c.Mailboxes {
-		st.Campaign.Mailboxes = append(st.Campaign.Mailboxes, mb.Address)
-	}
-	// The roster as the officers' decisions made it.
-	roster := *c
-	roster.Units = Roster(c, ds)
-	c = &roster
-	ds = canonical(c.Units, ds)
-	dec := indexDecisions(ds)
-	m := newMatcher(c, ds)
-	byUnit := map[string][]int{}
-	judged := make([]MessageState, len(msgs))
-	for i := range msgs {
-		msg := &msgs[i]
-		cat := Categorize(msg)
-		if dec.notSubmission[msg.Key] {
-			cat = NotSubmission
-		}
-		a := m.attribute(msg, cat, dec.assigned[msg.Key])
-		if cat.Counts() {
-			m.learn(msg, a)
-		}
-		judged[i] = MessageState{Key: msg.Key, Subject: msg.Subject, From: msg.From, Arrival: msg.Arrival(),
-			Category: cat, Attribution: a, Copies: msg.Copies, Links: msg.Links, Decisions: dec.byMessage[msg.Key]}
-		if a.Unit != "" {
-			byUnit[a.Unit] = append(byUnit[a.Unit], i)
-		}
-	}
-	for _, u := range c.Units {
-		us := judgeUnit(c, u.Name, msgs, judged, byUnit[u.Name], dec)
-		us.Contact, us.Phone = u.Contact, u.Phone
-		us.Addresses = append([]string{}, u.Senders...)
-		for _, a := range m.learnedOf(u.Name) {
-			if !slices.Contains(us.Addresses, a) {
-				us.Addresses = append(us.Addresses, a)
-			}
-		}
-		st.Units = append(st.Units, us)
-	}
-	inRoster := map[string]bool{}
-	for _, u := range c.Units {
-		inRoster[u.Name] = true
-	}
-	for i := range msgs {
-		js := judged[i]
-		if js.Files == nil {
-			js.Files = fileStates(c, &msgs[i], dec)
-		}
-		switch {
-		case js.Category == Inquiry:
-			st.Inquiries = append(st.Inquiries, js)
-		case js.Category.Counts() && !inRoster[js.Attribution.Unit]:
-			st.Unmatched = append(st.Unmatched, js)
-		case !js.Category.Counts():
-			st.Other = append(st.Other, js)
-		}
-	}
-	st.Counts = count(st, len(msgs))
-	return st
+	return Prepare(c, msgs, ds).State(now)
 }
 
 func count(st *State, messages int) Counts {

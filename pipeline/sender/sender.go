@@ -145,16 +145,17 @@ func (s *Sender) Run(ctx context.Context) error {
 // handled.
 func (s *Sender) Drain(ctx context.Context) (int, error) {
 	n := 0
+	// The jobs of a drain read each campaign's record once (again for a
+	// receipt whose message was stored after the reading).
+	rec := records{}
 	for {
-		jobs, err := s.store.ClaimJobs(ctx, 16, s.opts.Lease)
+		jobs, err := s.store.ClaimJobs(ctx, 64, s.opts.Lease)
 		if err != nil {
 			return n, err
 		}
 		if len(jobs) == 0 {
 			return n, nil
 		}
-		// The receipts of a batch read each campaign's record once.
-		rec := records{}
 		for _, j := range jobs {
 			if err := s.handle(ctx, j, rec); err != nil {
 				return n, err
@@ -332,16 +333,25 @@ func mailOf(m *outmail.Mail, now time.Time) (*composed, error) {
 	return &composed{subject: m.Subject, text: m.Text, messageID: m.MessageID, to: to, raw: raw}, nil
 }
 
-// records holds, for one batch of jobs, each campaign's messages and
+// records holds, for one drain, each campaign's messages and
 // decisions as read from the store.
 type records map[string]*record
 
 type record struct {
 	msgs      []rules.Message
 	decisions []rules.Decision
+	judged    *rules.Judgment
 }
 
-// get reads campaign c's record, once per batch.
+// judgment is the record judged under campaign c, once per batch.
+func (r *record) judgment(c *campaign.Campaign) *rules.Judgment {
+	if r.judged == nil {
+		r.judged = rules.Prepare(c, r.msgs, r.decisions)
+	}
+	return r.judged
+}
+
+// get reads campaign c's record, once per drain.
 func (rec records) get(ctx context.Context, st Store, c *campaign.Campaign) (*record, error) {
 	if r := rec[c.ID]; r != nil {
 		return r, nil
@@ -364,24 +374,13 @@ func (s *Sender) composeReceipt(ctx context.Context, c *campaign.Campaign, j sin
 	if err != nil {
 		return nil, err
 	}
-	msgs := r0.msgs
-	var arrival time.Time
-	for i := range msgs {
-		if msgs[i].Key == j.Key {
-			arrival = msgs[i].Arrival()
+	if !r0.judgment(c).Has(j.Key) {
+		delete(rec, c.ID)
+		if r0, err = rec.get(ctx, s.store, c); err != nil {
+			return nil, err
 		}
 	}
-	if arrival.IsZero() {
-		return nil, fmt.Errorf("compose: message %s is not stored", j.Key)
-	}
-	var upTo []rules.Message
-	for _, m := range msgs {
-		if !m.Arrival().After(arrival) {
-			upTo = append(upTo, m)
-		}
-	}
-	st := rules.Judge(c, upTo, r0.decisions, s.opts.Now())
-	r, err := receipts.Compose(c, st, j.Key, mb, j.Recipient, s.opts.Now())
+	r, err := receipts.ComposeAsOf(c, r0.judgment(c), j.Key, mb, j.Recipient, s.opts.Now())
 	if err != nil {
 		return nil, err
 	}
