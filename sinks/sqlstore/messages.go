@@ -175,10 +175,14 @@ var (
 		SELECT id, campaign_id, mailbox_id, uid_validity, uid, raw_sha256, message_id, internal_date
 		FROM messages WHERE (? = '' OR campaign_id = ?) AND NOT first_copy`)
 	// The other first copy of the same message, if any.
-	qFirstCopyOf = q(`
+	// Two queries, not one with OR: each uses its index (an OR of the two
+	// scanned the campaign's rows, once per message stored).
+	qFirstCopyByID = q(`
 		SELECT id, internal_date FROM messages
-		WHERE campaign_id = ? AND id <> ? AND first_copy
-			AND ((? <> '' AND message_id = ?) OR (? = '' AND message_id = '' AND raw_sha256 = ?))`)
+		WHERE campaign_id = ? AND message_id = ? AND id <> ? AND first_copy`)
+	qFirstCopyBySHA = q(`
+		SELECT id, internal_date FROM messages
+		WHERE campaign_id = ? AND raw_sha256 = ? AND message_id = '' AND id <> ? AND first_copy`)
 	qNotFirst = q(`UPDATE messages SET first_copy = FALSE WHERE id = ?`)
 )
 
@@ -187,8 +191,11 @@ var (
 func (s *Store) markFirstCopy(ctx context.Context, tx handle, id int64, m *sinks.Message) error {
 	var other int64
 	var at time.Time
-	err := tx.queryRow(ctx, qFirstCopyOf, m.CampaignID, id, m.MessageID, m.MessageID, m.MessageID, m.RawSHA256).
-		Scan(&other, (*timeCol)(&at))
+	query, key := qFirstCopyByID, m.MessageID
+	if key == "" {
+		query, key = qFirstCopyBySHA, m.RawSHA256
+	}
+	err := tx.queryRow(ctx, query, m.CampaignID, key, id).Scan(&other, (*timeCol)(&at))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
