@@ -24,6 +24,8 @@ type Judgment struct {
 	index  map[string]int
 	dec    *decisions
 	m      *matcher
+	// cursors: how far AsOf has judged each unit.
+	cursors map[string]*cursor
 }
 
 // Prepare categorizes and attributes campaign c's messages (as FromStored
@@ -35,7 +37,7 @@ func Prepare(c *campaign.Campaign, msgs []Message, ds []Decision) *Judgment {
 	ds = canonical(c.Units, ds)
 	dec := indexDecisions(ds)
 	j := &Judgment{c: c, msgs: msgs, judged: make([]MessageState, len(msgs)), byUnit: map[string][]int{},
-		index: make(map[string]int, len(msgs)), dec: dec, m: newMatcher(c, ds)}
+		index: make(map[string]int, len(msgs)), dec: dec, m: newMatcher(c, ds), cursors: map[string]*cursor{}}
 	for i := range msgs {
 		msg := &msgs[i]
 		cat := Categorize(msg)
@@ -106,46 +108,70 @@ func (j *Judgment) Has(key string) bool {
 }
 
 // AsOf returns message key as judged and the state of its unit as it stood
-// when the message arrived: from the unit's messages received up to then
-// (nil when the message is not attributed to a unit on the roster). ok is
-// false when the campaign has no message key.
+// when the message arrived, from the unit's messages received up to then
+// (nil when the message is not attributed to a unit on the roster). The
+// unit's state has its materials, status and deadline, not its messages,
+// problems or statistics table. ok is false when the campaign has no
+// message key.
+//
+// Reading the messages of a unit in arrival order costs, in all, one pass
+// over the unit's messages. A Judgment is not safe for concurrent AsOf.
 func (j *Judgment) AsOf(key string) (msg *MessageState, unit *UnitState, ok bool) {
 	i, ok := j.index[key]
 	if !ok {
 		return nil, nil, false
 	}
-	arrival := j.judged[i].Arrival
 	name := j.judged[i].Attribution.Unit
-	var u *campaign.Unit
-	for k := range j.c.Units {
-		if j.c.Units[k].Name == name {
-			u = &j.c.Units[k]
-		}
-	}
+	u := j.unit(name)
 	if u == nil {
 		ms := j.judged[i]
 		ms.Files = fileStates(j.c, &j.msgs[i], j.dec)
 		return &ms, nil, true
 	}
-	// The unit's messages up to this one's arrival, judged on their own.
-	var msgs []Message
-	var judged []MessageState
-	mine := -1
-	for _, k := range j.byUnit[name] {
-		if j.judged[k].Arrival.After(arrival) {
-			continue
-		}
-		if k == i {
-			mine = len(msgs)
-		}
-		msgs = append(msgs, j.msgs[k])
-		judged = append(judged, j.judged[k])
+	arrival := j.judged[i].Arrival
+	cur := j.cursors[name]
+	if cur != nil && cur.last.After(arrival) {
+		cur = nil // asked out of order: start the unit again
 	}
-	idx := make([]int, len(msgs))
-	for k := range idx {
-		idx[k] = k
+	list := j.byUnit[name]
+	if cur == nil {
+		// The unit's own copy of its messages' judgments (adding fills in
+		// files and supersessions).
+		msgs, judged := make([]Message, len(list)), make([]MessageState, len(list))
+		for k, i := range list {
+			msgs[k], judged[k] = j.msgs[i], j.judged[i]
+		}
+		cur = &cursor{judge: newUnitJudge(j.c, name, msgs, judged, j.dec)}
+		j.cursors[name] = cur
 	}
-	us := judgeUnit(j.c, name, msgs, judged, idx, j.dec)
+	for cur.next < len(list) && !j.judged[list[cur.next]].Arrival.After(arrival) {
+		cur.judge.add(cur.next)
+		cur.next++
+	}
+	cur.last = arrival
+	us := cur.judge.state(false)
 	us.Contact, us.Phone = u.Contact, u.Phone
-	return &us.Messages[mine], &us, true
+	k, _ := slices.BinarySearch(list, i)
+	ms := cur.judge.judged[k]
+	return &ms, &us, true
+}
+
+// cursor is how far AsOf has judged a unit's messages.
+type cursor struct {
+	judge *unitJudge
+	next  int       // the next message to add: its position in the unit's list
+	last  time.Time // the arrival last asked for
+}
+
+// unit is the roster's unit name (nil when it is not on the roster).
+func (j *Judgment) unit(name string) *campaign.Unit {
+	if name == "" {
+		return nil
+	}
+	for k := range j.c.Units {
+		if j.c.Units[k].Name == name {
+			return &j.c.Units[k]
+		}
+	}
+	return nil
 }

@@ -109,86 +109,121 @@ func fileState(c *campaign.Campaign, m *Message, f *File, dec *decisions) (FileS
 // judgeUnit accumulates a unit's materials over its messages (indexes
 // into msgs, in arrival order) and decides its status.
 func judgeUnit(c *campaign.Campaign, name string, msgs []Message, judged []MessageState, idx []int, dec *decisions) UnitState {
-	us := UnitState{Name: name, Deadline: c.Deadline, Materials: []MaterialState{}, Missing: []campaign.Material{},
-		Problems: []Problem{}, Messages: []MessageState{}}
-	if t, ok := dec.extension[name]; ok {
-		us.Deadline, us.Extended = t, true
-	}
-	slots := map[campaign.Material]MaterialState{}
-	var problems []Problem
-	seen := map[string]bool{} // file hashes already sent
-	reached := map[string]bool{}
-	counted := 0
-	for n, i := range idx {
-		m, js := &msgs[i], &judged[i]
-		var fileProblems []Problem
-		js.Files = []FileState{}
-		for k := range m.Files {
-			fs, ps := fileState(c, m, &m.Files[k], dec)
-			js.Files = append(js.Files, fs)
-			fileProblems = append(fileProblems, ps...)
-		}
-		if !js.Category.Counts() || (js.Category == Malformed && !m.HasMaterial()) {
-			continue
-		}
-		if js.Category == Submission && counted > 0 && allSeen(m, seen) {
-			js.Category = Duplicate
-		}
-		for _, f := range m.Files {
-			if f.SHA256 != "" && len(materialsOf(f.Kind)) > 0 {
-				seen[f.SHA256] = true
-			}
-		}
-		counted++
-		if us.FirstArrival.IsZero() {
-			us.FirstArrival = js.Arrival
-		}
-		if js.Category == Resubmission {
-			// 更正: everything before is replaced.
-			clear(slots)
-			problems = nil
-			us.CompletedAt, us.CompletedBy = time.Time{}, ""
-			for _, j := range idx[:n] {
-				if judged[j].Category.Counts() {
-					judged[j].Superseded = true
-				}
-			}
-		}
-		for _, cp := range m.Copies {
-			reached[cp.Mailbox] = true
-		}
-		problems = append(problems, messageProblems(m, js, dec)...)
-		problems = append(problems, fileProblems...)
-		for k, f := range m.Files {
-			fs := js.Files[k]
-			for _, mat := range materialsOf(f.Kind) {
-				offer(slots, MaterialState{Material: mat, Status: state(fs.Usable), Message: m.Key, File: f.Name, At: js.Arrival, Why: fs.Why})
-			}
-		}
-		for _, l := range m.Links {
-			for _, mat := range []campaign.Material{campaign.MaterialVideo, campaign.MaterialMedia} {
-				offer(slots, MaterialState{Material: mat, Status: MaterialUsable, Message: m.Key, File: linkName(l), At: js.Arrival,
-					Why: "超大附件链接，未下载核实", Unverified: true})
-			}
-		}
-		if us.CompletedAt.IsZero() && complete(c, slots) {
-			us.CompletedAt, us.CompletedBy = js.Arrival, m.Key
-		}
-	}
+	u := newUnitJudge(c, name, msgs, judged, dec)
 	for _, i := range idx {
-		us.Messages = append(us.Messages, judged[i])
-		js := &judged[i]
-		if !js.Category.Counts() || js.Superseded {
-			continue
+		u.add(i)
+	}
+	return u.state(true)
+}
+
+// unitJudge is a unit's state as its messages are added in arrival order.
+type unitJudge struct {
+	c        *campaign.Campaign
+	msgs     []Message
+	judged   []MessageState // added messages' files, categories and supersessions are set here
+	dec      *decisions
+	us       UnitState
+	idx      []int // the messages added
+	slots    map[campaign.Material]MaterialState
+	problems []Problem
+	seen     map[string]bool // file hashes already sent
+	reached  map[string]bool
+	counted  int
+}
+
+func newUnitJudge(c *campaign.Campaign, name string, msgs []Message, judged []MessageState, dec *decisions) *unitJudge {
+	u := &unitJudge{c: c, msgs: msgs, judged: judged, dec: dec, slots: map[campaign.Material]MaterialState{},
+		seen: map[string]bool{}, reached: map[string]bool{}}
+	u.us = UnitState{Name: name, Deadline: c.Deadline}
+	if t, ok := dec.extension[name]; ok {
+		u.us.Deadline, u.us.Extended = t, true
+	}
+	return u
+}
+
+// add adds message i, the unit's next in arrival order.
+func (u *unitJudge) add(i int) {
+	c, dec, us := u.c, u.dec, &u.us
+	u.idx = append(u.idx, i)
+	m, js := &u.msgs[i], &u.judged[i]
+	var fileProblems []Problem
+	js.Files = []FileState{}
+	for k := range m.Files {
+		fs, ps := fileState(c, m, &m.Files[k], dec)
+		js.Files = append(js.Files, fs)
+		fileProblems = append(fileProblems, ps...)
+	}
+	if !js.Category.Counts() || (js.Category == Malformed && !m.HasMaterial()) {
+		return
+	}
+	if js.Category == Submission && u.counted > 0 && allSeen(m, u.seen) {
+		js.Category = Duplicate
+	}
+	for _, f := range m.Files {
+		if f.SHA256 != "" && len(materialsOf(f.Kind)) > 0 {
+			u.seen[f.SHA256] = true
 		}
-		for k, f := range msgs[i].Files {
-			if u := js.Files[k].Usable; u != nil && *u && f.Stats != nil && hasValue(f.Stats) {
-				us.Stats = &UnitStats{Message: js.Key, File: f.Name, Fields: f.Stats.Fields}
+	}
+	u.counted++
+	if us.FirstArrival.IsZero() {
+		us.FirstArrival = js.Arrival
+	}
+	if js.Category == Resubmission {
+		// 更正: everything before is replaced.
+		clear(u.slots)
+		u.problems = nil
+		us.CompletedAt, us.CompletedBy = time.Time{}, ""
+		for _, j := range u.idx[:len(u.idx)-1] {
+			if u.judged[j].Category.Counts() {
+				u.judged[j].Superseded = true
+			}
+		}
+	}
+	for _, cp := range m.Copies {
+		u.reached[cp.Mailbox] = true
+	}
+	u.problems = append(u.problems, messageProblems(m, js, dec)...)
+	u.problems = append(u.problems, fileProblems...)
+	for k, f := range m.Files {
+		fs := js.Files[k]
+		for _, mat := range materialsOf(f.Kind) {
+			offer(u.slots, MaterialState{Material: mat, Status: state(fs.Usable), Message: m.Key, File: f.Name, At: js.Arrival, Why: fs.Why})
+		}
+	}
+	for _, l := range m.Links {
+		for _, mat := range []campaign.Material{campaign.MaterialVideo, campaign.MaterialMedia} {
+			offer(u.slots, MaterialState{Material: mat, Status: MaterialUsable, Message: m.Key, File: linkName(l), At: js.Arrival,
+				Why: "超大附件链接，未下载核实", Unverified: true})
+		}
+	}
+	if us.CompletedAt.IsZero() && complete(c, u.slots) {
+		us.CompletedAt, us.CompletedBy = js.Arrival, m.Key
+	}
+}
+
+// state is the unit's state after the messages added so far. Without full,
+// it leaves out the unit's messages, problems and statistics table (what
+// costs in proportion to the messages): materials, status and deadline only.
+func (u *unitJudge) state(full bool) UnitState {
+	c, us := u.c, u.us
+	us.Materials, us.Missing = []MaterialState{}, []campaign.Material{}
+	us.Problems, us.Messages = []Problem{}, []MessageState{}
+	if full {
+		for _, i := range u.idx {
+			us.Messages = append(us.Messages, u.judged[i])
+			js := &u.judged[i]
+			if !js.Category.Counts() || js.Superseded {
+				continue
+			}
+			for k, f := range u.msgs[i].Files {
+				if ok := js.Files[k].Usable; ok != nil && *ok && f.Stats != nil && hasValue(f.Stats) {
+					us.Stats = &UnitStats{Message: js.Key, File: f.Name, Fields: f.Stats.Fields}
+				}
 			}
 		}
 	}
 	for _, mat := range c.Materials {
-		s, ok := slots[mat]
+		s, ok := u.slots[mat]
 		if !ok {
 			s = MaterialState{Material: mat, Status: MaterialMissing}
 		}
@@ -197,28 +232,37 @@ func judgeUnit(c *campaign.Campaign, name string, msgs []Message, judged []Messa
 			us.Missing = append(us.Missing, mat)
 		}
 	}
+	var problems []Problem
 	switch {
-	case counted == 0:
+	case u.counted == 0:
 		us.Status = NotSubmitted
 	case us.CompletedAt.IsZero():
 		us.Status = Incomplete
 	case !us.Deadline.IsZero() && !us.CompletedAt.Before(us.Deadline):
 		us.Status = CompleteLate
-		problems = append([]Problem{{Code: "late", Message: fmt.Sprintf("逾期报齐：材料于 %s 报齐，截止时间 %s",
-			beijing(us.CompletedAt), beijing(us.Deadline.Add(-time.Second)))}}, problems...)
+		problems = append(problems, Problem{Code: "late", Message: fmt.Sprintf("逾期报齐：材料于 %s 报齐，截止时间 %s",
+			beijing(us.CompletedAt), beijing(us.Deadline.Add(-time.Second)))})
 	default:
 		us.Status = CompleteOnTime
 	}
-	if c.Delivery == campaign.DeliveryEach && counted > 0 {
+	if c.Delivery == campaign.DeliveryEach && u.counted > 0 {
 		for _, mb := range c.Mailboxes {
-			if !reached[mb.ID] {
+			if !u.reached[mb.ID] {
 				us.MissingMailboxes = append(us.MissingMailboxes, mb.Address)
 				problems = append(problems, Problem{Code: "missing_mailbox",
 					Message: fmt.Sprintf("通知要求分别报送，但邮箱 %s 未收到该单位的材料", mb.Address)})
 			}
 		}
 	}
-	us.Problems = dedupe(problems)
+	if full {
+		// late first, then the messages' problems, then the mailboxes'.
+		var all []Problem
+		if len(problems) > 0 && problems[0].Code == "late" {
+			all, problems = append(all, problems[0]), problems[1:]
+		}
+		all = append(append(all, u.problems...), problems...)
+		us.Problems = dedupe(all)
+	}
 	return us
 }
 
