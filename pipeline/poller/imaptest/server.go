@@ -383,3 +383,37 @@ func (s *Server) Count(t testing.TB, folder string) uint32 {
 	}
 	return *st.NumMessages
 }
+
+// AppendMany appends n messages to folder over one connection, msg(i)
+// giving the i-th (0-based), with the given INTERNALDATE. It pipelines the
+// commands (64 in flight), so filling a mailbox with thousands of messages
+// takes seconds.
+func (s *Server) AppendMany(t testing.TB, folder string, n int, msg func(i int) []byte, received time.Time) {
+	t.Helper()
+	c := s.Client(t)
+	defer c.Close()
+	const window = 64
+	var inflight []*imapclient.AppendCommand
+	wait := func() {
+		for _, cmd := range inflight {
+			if _, err := cmd.Wait(); err != nil {
+				t.Fatalf("append: %v", err)
+			}
+		}
+		inflight = inflight[:0]
+	}
+	for i := 0; i < n; i++ {
+		raw := msg(i)
+		cmd := c.Append(folder, int64(len(raw)), &imap.AppendOptions{Time: received})
+		if _, err := cmd.Write(raw); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+		if err := cmd.Close(); err != nil {
+			t.Fatalf("append %d: %v", i, err)
+		}
+		if inflight = append(inflight, cmd); len(inflight) == window {
+			wait()
+		}
+	}
+	wait()
+}

@@ -1,0 +1,267 @@
+package poller_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/shoubao/shoubao/parsers/mail/mailtest"
+	"github.com/shoubao/shoubao/pipeline/bus"
+	"github.com/shoubao/shoubao/pipeline/bus/bustest"
+	"github.com/shoubao/shoubao/pipeline/poller"
+	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
+	"github.com/shoubao/shoubao/sinks/sqlstore"
+)
+
+// BenchmarkInitialSync measures the poll role's first sync of a Dovecot
+// mailbox holding 10,000 small real messages (the parsers/mail fixtures
+// under 16 KB, made distinct by one header line): every raw message
+// durably in JetStream's raw bucket and its event acknowledged by the
+// stream, on the embedded nats-server and SQLite checkpoints, as `shoubao
+// run --roles poll` has them by default. The reference is mbsync (Debian
+// isync) pulling the same mailbox into a Maildir in the same run, once
+// with its defaults (FSync yes) and once with FSync no (the nats-server's
+// file store does not fsync each message either):
+//
+//	go test -run '^$' -bench InitialSync -benchtime 1x ./pipeline/poller/
+//
+// x-mbsync = shoubao's time / mbsync's (defaults); x-mbsync-nofsync the
+// same against FSync no. mbsync is installed with apt-get when missing and
+// the benchmark runs as root; otherwise its part is skipped with a message.
+// SHOUBAO_BENCH_SYNC_N changes the number of messages.
+func BenchmarkInitialSync(b *testing.B) {
+	n := 10000
+	if s := os.Getenv("SHOUBAO_BENCH_SYNC_N"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1 {
+			b.Fatalf("SHOUBAO_BENCH_SYNC_N=%q: want a positive number", s)
+		}
+		n = v
+	}
+	// Dovecot fsyncs each APPEND by default: 10,000 of them take minutes
+	// on this disk. Reading is not affected.
+	srv := imaptest.DovecotWith(b, imaptest.DovecotOptions{Conf: "mail_fsync = never\n"})
+	fixtures := smallFixtures(b, 16<<10)
+	var total int64
+	fill := time.Now()
+	srv.AppendMany(b, "INBOX", n, func(i int) []byte {
+		m := distinct(fixtures[i%len(fixtures)], i)
+		total += int64(len(m))
+		return m
+	}, time.Now())
+	b.Logf("mailbox: %d messages, %.1f MB (%d fixtures), filled in %v", n, float64(total)/1e6, len(fixtures),
+		time.Since(fill).Round(time.Millisecond))
+	// Dovecot builds its index and cache on the first full read: do it
+	// before either client is timed, so that both find it warm.
+	warm := timeFetchAll(b, srv)
+	b.Logf("warm-up: a bare IMAP fetch of every message took %v", warm.Round(time.Millisecond))
+
+	var elapsed time.Duration
+	var peak int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ctx := context.Background()
+		store, err := sqlstore.OpenSQLite(ctx, filepath.Join(b.TempDir(), "s.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		bs := bustest.Embedded(b)
+		cons, err := bs.WorkerConsumer(ctx, bus.ConsumerOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = cons
+		mb := poller.Mailbox{ID: "c1/unit@163.com", CampaignID: "c1", Address: "unit@163.com",
+			Host: srv.Host(), Port: srv.Port(), TLS: "none", User: srv.User, Password: srv.Password, Folder: "INBOX"}
+		p := poller.New(mb, store, bs, poller.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err := mailtest.ResetPeakRSS(); err != nil {
+			b.Logf("cannot reset peak RSS: %v", err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		got, err := p.SyncOnce(ctx)
+		elapsed = time.Since(start)
+		b.StopTimer()
+		peak = max(peak, mailtest.PeakRSS())
+		if err != nil || got != n {
+			b.Fatalf("first sync published %d of %d: %v", got, n, err)
+		}
+		if backlog, err := bs.Backlog(ctx); err != nil || backlog != uint64(n) {
+			b.Fatalf("the stream holds %d events, want %d (%v)", backlog, n, err)
+		}
+		cp, err := store.LoadCheckpoint(ctx, mb.ID)
+		if err != nil || cp.LastUID != uint32(n) {
+			b.Fatalf("checkpoint after the first sync: %+v, %v", cp, err)
+		}
+		store.Close()
+	}
+	b.ReportMetric(elapsed.Seconds(), "shoubao-s")
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+
+	b.Logf("shoubao: %v, %.0f msgs/s, peak RSS %.0f MB", elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), float64(peak)/(1<<20))
+	mbsync := findMbsync(b)
+	if mbsync == "" {
+		return
+	}
+	ref, rss := runMbsync(b, mbsync, srv, n, true)
+	refNoSync, _ := runMbsync(b, mbsync, srv, n, false)
+	b.Logf("mbsync: %v (FSync yes, max RSS %.0f MB), %v (FSync no)",
+		ref.Round(time.Millisecond), float64(rss)/(1<<20), refNoSync.Round(time.Millisecond))
+	b.ReportMetric(ref.Seconds(), "mbsync-s")
+	b.ReportMetric(refNoSync.Seconds(), "mbsync-nofsync-s")
+	b.ReportMetric(elapsed.Seconds()/ref.Seconds(), "x-mbsync")
+	b.ReportMetric(elapsed.Seconds()/refNoSync.Seconds(), "x-mbsync-nofsync")
+}
+
+// smallFixtures reads the parsers/mail fixtures smaller than limit.
+func smallFixtures(b *testing.B, limit int64) [][]byte {
+	dir := filepath.Join("..", "..", "parsers", "mail", "testdata")
+	paths, err := filepath.Glob(filepath.Join(dir, "*.eml"))
+	if err != nil || len(paths) == 0 {
+		b.Fatalf("no fixtures in %s: %v", dir, err)
+	}
+	var out [][]byte
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if int64(len(data)) < limit {
+			out = append(out, data)
+		}
+	}
+	return out
+}
+
+// distinct puts a header line numbering the copy at the top of m, with
+// m's own line ending.
+func distinct(m []byte, i int) []byte {
+	eol := "\n"
+	if bytes.Contains(m, []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	return append([]byte(fmt.Sprintf("X-Shoubao-Bench: %d%s", i, eol)), m...)
+}
+
+// timeFetchAll fetches every message's body to nowhere over one IMAP
+// connection and returns how long it took.
+func timeFetchAll(b *testing.B, srv *imaptest.Server) time.Duration {
+	c := srv.Client(b)
+	defer c.Close()
+	start := time.Now()
+	if _, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		b.Fatal(err)
+	}
+	cmd := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true,
+		BodySection: []*imap.FetchItemBodySection{{Peek: true}}})
+	for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
+		for item := msg.Next(); item != nil; item = msg.Next() {
+			if bs, ok := item.(imapclient.FetchItemDataBodySection); ok {
+				_, _ = io.Copy(io.Discard, bs.Literal)
+			}
+		}
+	}
+	if err := cmd.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+// findMbsync returns mbsync's path, installing Debian's isync when it is
+// missing and the benchmark runs as root, or "" (logged) when it cannot.
+func findMbsync(b *testing.B) string {
+	if p, err := exec.LookPath("mbsync"); err == nil {
+		return p
+	}
+	if os.Geteuid() == 0 {
+		if _, err := exec.LookPath("apt-get"); err == nil {
+			b.Log("mbsync missing: apt-get install isync")
+			out, err := exec.Command("apt-get", "install", "-y", "-q", "isync").CombinedOutput()
+			if err != nil {
+				b.Logf("apt-get install isync failed: %v\n%s", err, out)
+			}
+			if p, err := exec.LookPath("mbsync"); err == nil {
+				return p
+			}
+		}
+	}
+	b.Log("SKIPPED the mbsync reference: mbsync is not installed (apt-get install isync)")
+	return ""
+}
+
+// runMbsync pulls the mailbox's INBOX into a new Maildir with mbsync and
+// returns the time it took and mbsync's peak RSS.
+func runMbsync(b *testing.B, mbsync string, srv *imaptest.Server, n int, fsync bool) (time.Duration, int64) {
+	dir := b.TempDir()
+	fs := "yes"
+	if !fsync {
+		fs = "no"
+	}
+	rc := fmt.Sprintf(`FSync %s
+
+IMAPAccount bench
+Host %s
+Port %d
+User %s
+Pass %s
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account bench
+
+MaildirStore local
+Path %[6]s/mail/
+Inbox %[6]s/mail/INBOX
+
+Channel pull
+Far :remote:
+Near :local:
+Patterns INBOX
+Create Near
+Sync Pull
+SyncState *
+`, fs, srv.Host(), srv.Port(), srv.User, srv.Password, dir)
+	if err := os.MkdirAll(filepath.Join(dir, "mail"), 0o700); err != nil {
+		b.Fatal(err)
+	}
+	conf := filepath.Join(dir, "mbsyncrc")
+	if err := os.WriteFile(conf, []byte(rc), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(mbsync, "-c", conf, "-q", "pull")
+	cmd.Env = append(os.Environ(), "HOME="+dir)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	elapsed := time.Since(start)
+	if err != nil {
+		b.Fatalf("mbsync: %v\n%s", err, out)
+	}
+	files, err := os.ReadDir(filepath.Join(dir, "mail", "INBOX", "cur"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	news, _ := os.ReadDir(filepath.Join(dir, "mail", "INBOX", "new"))
+	if got := len(files) + len(news); got != n {
+		b.Fatalf("mbsync wrote %d messages, want %d\n%s", got, n, strings.TrimSpace(string(out)))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss << 10
+	}
+	return elapsed, rss
+}
