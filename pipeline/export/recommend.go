@@ -94,9 +94,10 @@ func isPhone(col string) bool {
 // WriteRecommend writes the 推荐活动汇总表: every unit's rows, in roster
 // order, under the layout RecommendLayout chooses, 序号 renumbered, with the
 // unit and file each row came from. Phone numbers are text (leading zeros
-// kept), long text wraps, and the sheet prints on A4 landscape with the
-// header row on every page. Rows are streamed to the file, so a long list
-// costs little memory.
+// kept), long text wraps, rows are as high as their text, and the sheet
+// prints on A4 landscape with the header row on every page. The rows are
+// written into w as they are made (writePackage), so a long list costs
+// no more memory than a short one.
 func WriteRecommend(w io.Writer, c *Campaign) error {
 	b := newBook()
 	b.sheet(true, SheetRecommend)
@@ -124,6 +125,11 @@ func WriteRecommend(w io.Writer, c *Campaign) error {
 		header[i] = excelize.Cell{StyleID: b.header, Value: col}
 	}
 	b.check(sw.SetRow("A2", header, excelize.RowOpts{Height: 24}))
+	if recommendRows(c) == 0 {
+		b.check(sw.SetRow("A3", []any{excelize.Cell{StyleID: b.note, Value: "没有单位报送推荐表。"}}))
+		b.check(sw.MergeCell("A3", cell(len(cols), 3)))
+	}
+	b.check(sw.Flush())
 
 	styles := make([]int, len(cols))
 	for i, col := range cols {
@@ -132,52 +138,61 @@ func WriteRecommend(w io.Writer, c *Campaign) error {
 			styles[i] = b.phone
 		}
 	}
-	r, n := 3, 0
-	values := make([]any, len(cols))
-	texts := make([]string, len(cols))
-	for _, u := range c.Units {
-		if u.List == nil {
-			continue
-		}
-		has := map[string]bool{}
-		for _, col := range u.List.List.Columns {
-			has[col] = true
-		}
-		for _, row := range u.List.List.Rows {
-			n++
-			for i, col := range cols {
-				var v any
-				switch {
-				case col == "序号":
-					v = n
-				case col == ColSourceUnit:
-					v = u.State.Name
-				case col == ColSourceFile:
-					v = u.List.File
-				case has[col]:
-					v = row[col]
-				case across[col] != "" && has[across[col]]:
-					v = row[across[col]]
-				default:
-					v = ""
+	err := b.writeRows(w, len(cols), func(s *sheetRows) {
+		r, n := 3, 0
+		texts := make([]string, len(cols))
+		for _, u := range c.Units {
+			if u.List == nil {
+				continue
+			}
+			has := map[string]bool{}
+			for _, col := range u.List.List.Columns {
+				has[col] = true
+			}
+			for _, row := range u.List.List.Rows {
+				n++
+				for i, col := range cols {
+					switch {
+					case col == "序号":
+						texts[i] = ""
+					case col == ColSourceUnit:
+						texts[i] = u.State.Name
+					case col == ColSourceFile:
+						texts[i] = u.List.File
+					case has[col]:
+						texts[i] = row[col]
+					case across[col] != "" && has[across[col]]:
+						texts[i] = row[across[col]]
+					default:
+						texts[i] = ""
+					}
 				}
-				values[i] = excelize.Cell{StyleID: styles[i], Value: v}
-				texts[i], _ = v.(string)
+				s.start(r, fitHeight(texts, colWidths, 20))
+				for i, col := range cols {
+					if col == "序号" {
+						s.int(i, styles[i], n)
+					} else {
+						s.text(i, styles[i], texts[i])
+					}
+				}
+				s.end()
+				r++
 			}
-			b.check(sw.SetRow(cell(1, r), values, excelize.RowOpts{Height: fitHeight(texts, colWidths, 20)}))
-			if b.err != nil {
-				return b.write(w)
-			}
-			r++
 		}
-	}
-	if n == 0 {
-		b.check(sw.SetRow(cell(1, r), []any{excelize.Cell{StyleID: b.note, Value: "没有单位报送推荐表。"}}))
-		b.check(sw.MergeCell(cell(1, r), cell(len(cols), r)))
-	}
-	b.check(sw.Flush())
-	if err := b.write(w); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("recommendation list: %w", err)
 	}
 	return nil
+}
+
+// recommendRows counts the rows of the units' lists.
+func recommendRows(c *Campaign) int {
+	n := 0
+	for _, u := range c.Units {
+		if u.List != nil {
+			n += len(u.List.List.Rows)
+		}
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"math"
@@ -146,6 +147,27 @@ func (b *book) write(w io.Writer) error {
 	}
 	if _, err := b.f.WriteTo(w); err != nil {
 		return fmt.Errorf("export: write workbook: %w", err)
+	}
+	return nil
+}
+
+// firstSheet is the part of a workbook's first sheet (excelize's name).
+const firstSheet = "xl/worksheets/sheet1.xml"
+
+// writeRows finishes the workbook into w with the rows that rows writes
+// after the first sheet's (streamed, flushed) rows; ncols is the number
+// of columns they use. See writePackage.
+func (b *book) writeRows(w io.Writer, ncols int, rows func(*sheetRows)) error {
+	defer b.f.Close()
+	if b.err != nil {
+		return fmt.Errorf("export: %w", b.err)
+	}
+	var pkg bytes.Buffer // the workbook without the rows: some kilobytes
+	if _, err := b.f.WriteTo(&pkg); err != nil {
+		return fmt.Errorf("export: write workbook: %w", err)
+	}
+	if err := writePackage(w, pkg.Bytes(), firstSheet, ncols, rows); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	return nil
 }
