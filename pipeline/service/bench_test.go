@@ -8,12 +8,14 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/shoubao/shoubao/parsers/inspect"
 	"github.com/shoubao/shoubao/parsers/mail/mailtest"
 	"github.com/shoubao/shoubao/pipeline/bus/bustest"
 	"github.com/shoubao/shoubao/pipeline/config"
@@ -27,6 +29,10 @@ import (
 // messages (the 8 KB fixture with a GBK-named table and a photo), on the
 // embedded defaults. The reference is a plain IMAP fetch of the same
 // messages to nowhere, in the same run: ratio = pipeline time / fetch time.
+// A second reference is the work that must be done: the same messages
+// inspected in memory alone (no IMAP, bus or store), with as many
+// goroutines as the service has workers: x-inspect = pipeline time /
+// inspect-only time.
 //
 //	go test -run '^$' -bench PipelineSmall -benchtime 2000x ./pipeline/service/
 //
@@ -46,14 +52,16 @@ func BenchmarkPipelineSmall(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for i := 0; i < b.N; i++ {
+	msgs := make([][]byte, b.N)
+	for i := range msgs {
 		// Distinct bytes per message, as real mail has.
-		m := bytes.Replace(base, []byte("Message-ID: <"), []byte(fmt.Sprintf("Message-ID: <bench%d.", i)), 1)
-		srv.Append(b, "INBOX", m, time.Now())
+		msgs[i] = bytes.Replace(base, []byte("Message-ID: <"), []byte(fmt.Sprintf("Message-ID: <bench%d.", i)), 1)
+		srv.Append(b, "INBOX", msgs[i], time.Now())
 	}
 	cfg := testConfig(b, "", "", "", srv)
 	cfg.DataDir = b.TempDir()
 	ctx := context.Background()
+	inspectOnly := inspectAll(b, msgs, cfg.Worker.Concurrency)
 	svc, fetch := openAndFetch(b, cfg, srv, dovecot)
 
 	b.ResetTimer()
@@ -69,6 +77,33 @@ func BenchmarkPipelineSmall(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(float64(b.N)/fetch.Seconds(), "raw-fetch-msgs/s")
 	b.ReportMetric(elapsed.Seconds()/fetch.Seconds(), "x-raw-fetch")
+	b.ReportMetric(float64(b.N)/inspectOnly.Seconds(), "inspect-only-msgs/s")
+	b.ReportMetric(elapsed.Seconds()/inspectOnly.Seconds(), "x-inspect")
+}
+
+// inspectAll times inspecting msgs in memory with n goroutines, as the
+// worker would (same limits, a scratch directory for large parts) but
+// with nowhere to put files: the work the pipeline must do.
+func inspectAll(b *testing.B, msgs [][]byte, n int) time.Duration {
+	tmp := b.TempDir()
+	next := make(chan []byte)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range max(n, 1) {
+		wg.Go(func() {
+			for m := range next {
+				if _, err := inspect.Message(context.Background(), bytes.NewReader(m), inspect.Options{TempDir: tmp}); err != nil {
+					b.Error(err)
+				}
+			}
+		})
+	}
+	for _, m := range msgs {
+		next <- m
+	}
+	close(next)
+	wg.Wait()
+	return time.Since(start)
 }
 
 // openAndFetch opens the service (closed when the benchmark ends), under
