@@ -90,7 +90,16 @@ type Event struct {
 	Size   int64  `json:"size"`
 	// SHA256 of the raw bytes, hex.
 	SHA256 string `json:"sha256"`
+	// Raw holds the raw bytes too when they are at most InlineMax, so that
+	// the worker reads a small message from its event rather than from the
+	// raw bucket (which still holds it: reprocess and dead letters read it
+	// there).
+	Raw []byte `json:"raw,omitempty"`
 }
+
+// InlineMax is the largest raw message carried in its event: base64 in
+// JSON, it stays under the events stream's 64 KB message limit.
+const InlineMax = 32 << 10
 
 // ID is the event's deduplication id (Nats-Msg-Id): a republish of the same
 // mailbox position is a no-op.

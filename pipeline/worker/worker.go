@@ -21,6 +21,7 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -383,7 +384,7 @@ func (w *Worker) Reinspect(ctx context.Context, ev bus.Event) (*sinks.Message, e
 // quarantine reads what is safe to read of a message that stopped the
 // process before: its header and the names of its parts.
 func (w *Worker) quarantine(ctx context.Context, ev bus.Event, att bus.Attempt) (*inspect.Node, error) {
-	r, err := w.bus.OpenRaw(ctx, ev.Object)
+	r, err := w.openRaw(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -399,7 +400,7 @@ func (w *Worker) quarantine(ctx context.Context, ev bus.Event, att bus.Attempt) 
 // not take the worker down: the message is recorded as unreadable, with
 // its raw bytes kept, and the officer sees a finding.
 func (w *Worker) inspect(ctx context.Context, ev bus.Event, att *bus.Attempt) (node *inspect.Node, err error) {
-	r, err := w.bus.OpenRaw(ctx, ev.Object)
+	r, err := w.openRaw(ctx, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -435,4 +436,14 @@ func (w *Worker) inspect(ctx context.Context, ev bus.Event, att *bus.Attempt) (n
 		return nil, fmt.Errorf("raw object %s: sha256 %s, event says %s", ev.Object, node.SHA256, ev.SHA256)
 	}
 	return node, nil
+}
+
+// openRaw reads the event's raw message: from the event when it carries
+// it whole, else from the raw bucket. The bytes are checked against the
+// event's SHA-256 after inspection either way.
+func (w *Worker) openRaw(ctx context.Context, ev bus.Event) (io.ReadCloser, error) {
+	if ev.Raw != nil && int64(len(ev.Raw)) == ev.Size {
+		return io.NopCloser(bytes.NewReader(ev.Raw)), nil
+	}
+	return w.bus.OpenRaw(ctx, ev.Object)
 }
