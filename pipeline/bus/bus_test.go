@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 
@@ -117,7 +118,7 @@ func TestPublishDedupAndConsume(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if len(got) != 2 || got[0] != ev || got[1].UID != 2 {
+			if len(got) != 2 || !reflect.DeepEqual(got[0], ev) || got[1].UID != 2 {
 				t.Fatalf("consumed %+v, want the two distinct events", got)
 			}
 			if n, err := b.Backlog(ctx); err != nil || n != 0 {
