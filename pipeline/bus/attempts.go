@@ -42,7 +42,7 @@ func attemptKey(eventID string) string {
 func (b *Bus) BeginAttempt(ctx context.Context, eventID string) (Attempt, error) {
 	key := attemptKey(eventID)
 	a := Attempt{Event: eventID}
-	e, err := b.attempts.Get(ctx, key)
+	e, err := call(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return b.attempts.Get(ctx, key) })
 	switch {
 	case err == nil:
 		if uerr := json.Unmarshal(e.Value(), &a); uerr != nil {
@@ -72,7 +72,10 @@ func (b *Bus) NoteAttemptFile(ctx context.Context, a Attempt, file string) error
 // EndAttempt records that the handling of an event ended, whatever its
 // outcome: the event's record is removed.
 func (b *Bus) EndAttempt(ctx context.Context, eventID string) error {
-	if err := b.attempts.Purge(ctx, attemptKey(eventID)); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+	_, err := call(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, b.attempts.Purge(ctx, attemptKey(eventID))
+	})
+	if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
 		return fmt.Errorf("end attempt %s: %w", eventID, err)
 	}
 	return nil
@@ -83,6 +86,6 @@ func (b *Bus) putAttempt(ctx context.Context, key string, a Attempt) error {
 	if err != nil {
 		return err
 	}
-	_, err = b.attempts.Put(ctx, key, v)
+	_, err = call(ctx, func(ctx context.Context) (uint64, error) { return b.attempts.Put(ctx, key, v) })
 	return err
 }

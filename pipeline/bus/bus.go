@@ -16,6 +16,10 @@
 //	kv       shoubao-attempts events whose handling began and has not ended
 //	kv       shoubao-leases   which process polls each mailbox
 //
+// Each of them is kept on Options.Replicas servers of a NATS cluster
+// (bus.replicas); Connect changes the count of existing ones to it when
+// JetStream allows, and says so in the log when it does not.
+//
 // Every item in a bucket is stored as segments of at most SegmentSize
 // (objects "<name>/seg/000000", …) and a manifest object at <name> written
 // last (see segment.go).
@@ -115,8 +119,10 @@ func ObjectName(mailboxID string, uidValidity, uid uint32) string {
 
 // Options say how to reach JetStream.
 type Options struct {
-	// URL of an external NATS server or cluster; empty starts an embedded
-	// server.
+	// URL of an external NATS server, or of several servers of a cluster
+	// separated by commas (as nats.Connect takes them: the client picks
+	// one and moves to another when it goes away); empty starts an
+	// embedded server.
 	URL string
 	// StoreDir is the embedded server's JetStream directory.
 	StoreDir string
@@ -132,6 +138,10 @@ type Options struct {
 	// LeaseTTL is how long a lease outlives its holder (DefaultLeaseTTL).
 	// It is the bucket's: the first process to create it sets it.
 	LeaseTTL time.Duration
+	// Replicas is how many servers of the cluster keep each stream and
+	// bucket (0 means 1). More than 1 needs a cluster of at least as many
+	// JetStream servers.
+	Replicas int
 	// Name identifies the connection in server logs.
 	Name   string
 	Logger *slog.Logger
@@ -152,6 +162,7 @@ type Bus struct {
 	log      *slog.Logger
 	events   jetstream.Stream
 	names    Names
+	replicas int
 
 	closeOnce sync.Once
 }
@@ -163,7 +174,7 @@ func Connect(ctx context.Context, opts Options) (*Bus, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	b := &Bus{log: log, names: NamesFor(opts.Namespace), leaseTTL: opts.LeaseTTL}
+	b := &Bus{log: log, names: NamesFor(opts.Namespace), leaseTTL: opts.LeaseTTL, replicas: max(opts.Replicas, 1)}
 	if b.leaseTTL <= 0 {
 		b.leaseTTL = DefaultLeaseTTL
 	}
@@ -251,54 +262,95 @@ func (b *Bus) setup(ctx context.Context) error {
 	}
 	b.js = js
 	n := b.names
-	b.events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name:        n.Stream,
-		Description: "shoubao: one event per raw message captured from a contact mailbox",
-		Subjects:    []string{n.SubjectPrefix + ">"},
-		Storage:     jetstream.FileStorage,
-		Retention:   jetstream.LimitsPolicy,
-		MaxAge:      365 * 24 * time.Hour,
-		Duplicates:  24 * time.Hour,
-		MaxMsgSize:  64 << 10,
+	err = b.ensure(ctx, "stream", n.Stream, n.Stream, func(replicas int) (err error) {
+		b.events, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name:        n.Stream,
+			Description: "shoubao: one event per raw message captured from a contact mailbox",
+			Subjects:    []string{n.SubjectPrefix + ">"},
+			Storage:     jetstream.FileStorage,
+			Retention:   jetstream.LimitsPolicy,
+			MaxAge:      365 * 24 * time.Hour,
+			Duplicates:  24 * time.Hour,
+			MaxMsgSize:  64 << 10,
+			Replicas:    replicas,
+		})
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("bus setup: stream %s: %w", n.Stream, err)
+		return err
 	}
-	b.raw, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket:      n.BucketRaw,
-		Description: "shoubao: raw messages as fetched from the mailboxes",
-		Storage:     jetstream.FileStorage,
-	})
-	if err != nil {
-		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketRaw, err)
+	objects := []struct {
+		bucket, description string
+		store               *jetstream.ObjectStore
+	}{
+		{n.BucketRaw, "shoubao: raw messages as fetched from the mailboxes", &b.raw},
+		{n.BucketFiles, "shoubao: decoded attachments, content-addressed by SHA-256", &b.files},
 	}
-	b.files, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
-		Bucket:      n.BucketFiles,
-		Description: "shoubao: decoded attachments, content-addressed by SHA-256",
-		Storage:     jetstream.FileStorage,
-	})
-	if err != nil {
-		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketFiles, err)
+	for _, o := range objects {
+		err := b.ensure(ctx, "bucket", o.bucket, "OBJ_"+o.bucket, func(replicas int) (err error) {
+			*o.store, err = js.CreateOrUpdateObjectStore(ctx, jetstream.ObjectStoreConfig{
+				Bucket:      o.bucket,
+				Description: o.description,
+				Storage:     jetstream.FileStorage,
+				Replicas:    replicas,
+			})
+			return err
+		})
+		if err != nil {
+			return err
+		}
 	}
-	b.attempts, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      n.BucketAttempts,
-		Description: "shoubao: events whose handling began and has not ended (poison-message guard)",
-		History:     1,
-		TTL:         30 * 24 * time.Hour,
-		Storage:     jetstream.FileStorage,
-	})
-	if err != nil {
-		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketAttempts, err)
+	kvs := []struct {
+		bucket, description string
+		ttl                 time.Duration
+		kv                  *jetstream.KeyValue
+	}{
+		{n.BucketAttempts, "shoubao: events whose handling began and has not ended (poison-message guard)", 30 * 24 * time.Hour, &b.attempts},
+		{n.BucketLeases, "shoubao: which process polls each mailbox", b.leaseTTL, &b.leases},
 	}
-	b.leases, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      n.BucketLeases,
-		Description: "shoubao: which process polls each mailbox",
-		History:     1,
-		TTL:         b.leaseTTL,
-		Storage:     jetstream.FileStorage,
-	})
-	if err != nil {
-		return fmt.Errorf("bus setup: bucket %s: %w", n.BucketLeases, err)
+	for _, k := range kvs {
+		err := b.ensure(ctx, "bucket", k.bucket, "KV_"+k.bucket, func(replicas int) (err error) {
+			*k.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+				Bucket:      k.bucket,
+				Description: k.description,
+				History:     1,
+				TTL:         k.ttl,
+				Storage:     jetstream.FileStorage,
+				Replicas:    replicas,
+			})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensure creates or updates the resource called name (a stream, or a
+// bucket kept in the stream called stream) with b.replicas replicas by
+// calling create. A resource that exists with another count is changed to
+// it when JetStream allows (a cluster with enough servers); when it does
+// not, the error is logged and the resource is kept with the count it has.
+func (b *Bus) ensure(ctx context.Context, kind, name, stream string, create func(replicas int) error) error {
+	have := 0
+	if s, err := b.js.Stream(ctx, stream); err == nil {
+		have = s.CachedInfo().Config.Replicas
+	}
+	err := create(b.replicas)
+	switch {
+	case err == nil && have != 0 && have != b.replicas:
+		b.log.Info("bus: replicas changed", kind, name, "from", have, "to", b.replicas)
+		return nil
+	case err == nil:
+		return nil
+	case have == 0 || have == b.replicas:
+		return fmt.Errorf("bus setup: %s %s: %w", kind, name, err)
+	}
+	b.log.Error("bus: cannot change the replicas (bus.replicas); keeping the count it has",
+		kind, name, "replicas", have, "want", b.replicas, "err", err)
+	if err := create(have); err != nil {
+		return fmt.Errorf("bus setup: %s %s: %w", kind, name, err)
 	}
 	return nil
 }
@@ -344,6 +396,8 @@ type RawInfo struct {
 // message in memory, and returns its size and SHA-256. Writing the same
 // name again replaces it.
 func (b *Bus) PutRaw(ctx context.Context, name string, r io.Reader) (RawInfo, error) {
+	ctx, cancel := withoutDeadline(ctx)
+	defer cancel()
 	m, err := putSegmented(ctx, b.raw, name, r)
 	if err != nil {
 		return RawInfo{}, fmt.Errorf("put raw %s: %w", name, err)
@@ -361,12 +415,26 @@ func (b *Bus) OpenRaw(ctx context.Context, name string) (io.ReadCloser, error) {
 	return r, nil
 }
 
+// withoutDeadline returns a context cancelled when ctx is done but with no
+// deadline of its own. Given one, the JetStream client waits for a publish
+// acknowledgement until that deadline (an hour under `run --once`); when
+// the server that was to send it goes away (a node of the cluster stops),
+// the acknowledgement never comes. Without one, it gives up on each after
+// its default timeout (5s) and the caller retries, on another server.
+func withoutDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	c, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
+	return c, func() { stop(); cancel(context.Canceled) }
+}
+
 // ErrNotFound is returned when an object does not exist.
 var ErrNotFound = errors.New("object not found")
 
 // PutFile stores a decoded file in the files bucket under its SHA-256. A
 // file already there is not sent again. It makes *Bus an inspect.FileSink.
 func (b *Bus) PutFile(ctx context.Context, sha256 string, size int64, r io.Reader) error {
+	ctx, cancel := withoutDeadline(ctx)
+	defer cancel()
 	if m, err := readManifest(ctx, b.files, sha256); err == nil && m.Size == size && m.SHA256 == sha256 {
 		return nil
 	}
@@ -397,6 +465,8 @@ func (b *Bus) Publish(ctx context.Context, ev Event) (duplicate bool, err error)
 	if err != nil {
 		return false, fmt.Errorf("publish: %w", err)
 	}
+	ctx, cancel := withoutDeadline(ctx)
+	defer cancel()
 	ack, err := b.js.Publish(ctx, b.names.SubjectPrefix+ev.CampaignID, data, jetstream.WithMsgID(ev.ID()))
 	if err != nil {
 		return false, fmt.Errorf("publish %s: %w", ev.ID(), err)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -42,7 +43,7 @@ func putSegmented(ctx context.Context, obs jetstream.ObjectStore, name string, r
 	var m manifest
 	for {
 		lr := &io.LimitedReader{R: io.TeeReader(r, h), N: SegmentSize}
-		info, err := obs.Put(ctx, jetstream.ObjectMeta{Name: segmentName(name, m.Segments)}, lr)
+		info, err := putSegment(ctx, obs, segmentName(name, m.Segments), lr)
 		if err != nil {
 			return manifest{}, err
 		}
@@ -57,7 +58,7 @@ func putSegmented(ctx context.Context, obs jetstream.ObjectStore, name string, r
 	if err != nil {
 		return manifest{}, err
 	}
-	if _, err := obs.PutBytes(ctx, name, data); err != nil {
+	if _, err := call(ctx, func(ctx context.Context) (*jetstream.ObjectInfo, error) { return obs.PutBytes(ctx, name, data) }); err != nil {
 		return manifest{}, err
 	}
 	return m, nil
@@ -65,7 +66,7 @@ func putSegmented(ctx context.Context, obs jetstream.ObjectStore, name string, r
 
 // readManifest returns the manifest of name, or ErrNotFound.
 func readManifest(ctx context.Context, obs jetstream.ObjectStore, name string) (manifest, error) {
-	data, err := obs.GetBytes(ctx, name)
+	data, err := call(ctx, func(ctx context.Context) ([]byte, error) { return obs.GetBytes(ctx, name) })
 	if err != nil {
 		if errors.Is(err, jetstream.ErrObjectNotFound) {
 			return manifest{}, ErrNotFound
@@ -108,7 +109,7 @@ func (s *segmentReader) Read(p []byte) (int, error) {
 				s.err = s.verify()
 				break
 			}
-			res, err := s.obs.Get(s.ctx, segmentName(s.name, s.next))
+			res, err := getSegment(s.ctx, s.obs, segmentName(s.name, s.next))
 			if err != nil {
 				s.err = fmt.Errorf("segment %d of %s: %w", s.next, s.name, err)
 				break
@@ -127,7 +128,7 @@ func (s *segmentReader) Read(p []byte) (int, error) {
 			continue
 		}
 		if err != nil {
-			s.err = fmt.Errorf("segment %d of %s: %w", s.next-1, s.name, err)
+			s.err = fmt.Errorf("segment %d of %s: %w", s.next-1, s.name, unavailable(s.ctx, err))
 		}
 		return n, s.err
 	}
@@ -147,4 +148,50 @@ func (s *segmentReader) Close() error {
 		s.cur = nil
 	}
 	return nil
+}
+
+// segmentTimeout bounds the writing of one segment (up to SegmentSize).
+const segmentTimeout = 2 * time.Minute
+
+// putSegment writes one segment, within segmentTimeout.
+func putSegment(ctx context.Context, obs jetstream.ObjectStore, name string, r io.Reader) (*jetstream.ObjectInfo, error) {
+	rctx, cancel := context.WithTimeoutCause(ctx, segmentTimeout, errRequestTimeout)
+	defer cancel()
+	info, err := obs.Put(rctx, jetstream.ObjectMeta{Name: name}, r)
+	return info, unavailable(rctx, err)
+}
+
+// getSegment opens one segment for reading. Opening is a request bounded
+// by RequestTimeout; the reading that follows is paced by the reader and
+// bounded by ctx alone.
+func getSegment(ctx context.Context, obs jetstream.ObjectStore, name string) (jetstream.ObjectResult, error) {
+	rctx, cancel := context.WithCancelCause(ctx)
+	t := time.AfterFunc(RequestTimeout, func() { cancel(errRequestTimeout) })
+	res, err := obs.Get(rctx, name)
+	if !t.Stop() || err != nil {
+		if err == nil {
+			// The timer fired just as the reply came: the result's
+			// context is gone.
+			res.Close()
+			err = context.DeadlineExceeded
+		}
+		cancel(nil)
+		if errors.Is(context.Cause(rctx), errRequestTimeout) {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, errRequestTimeout)
+		}
+		return nil, unavailable(rctx, err)
+	}
+	return &closeCancel{ObjectResult: res, cancel: cancel}, nil
+}
+
+// closeCancel releases the segment's context when the segment is closed.
+type closeCancel struct {
+	jetstream.ObjectResult
+	cancel context.CancelCauseFunc
+}
+
+func (c *closeCancel) Close() error {
+	err := c.ObjectResult.Close()
+	c.cancel(nil)
+	return err
 }

@@ -83,6 +83,11 @@ type Bus struct {
 	// after it dies, another process polls the mailbox within this time.
 	// Default 30s.
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
+	// Replicas is how many servers of a NATS cluster keep each stream,
+	// key-value bucket and object store (JetStream's replicas): 3 survives
+	// the loss of one server. Default 1; 1 to 5; more than 1 needs URL (a
+	// cluster: the embedded server is a single node).
+	Replicas int `yaml:"replicas"`
 }
 
 // Embedded holds the limits of the embedded nats-server. They are set
@@ -473,6 +478,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Bus.LeaseTTL == 0 {
 		c.Bus.LeaseTTL = 30 * time.Second
+	}
+	if c.Bus.Replicas == 0 {
+		c.Bus.Replicas = 1
 	}
 	if c.Bus.Embedded.MaxMemory == 0 {
 		c.Bus.Embedded.MaxMemory = 256 << 20

@@ -66,6 +66,11 @@ func (c *Config) validate(secrets bool) error {
 	if c.Bus.Namespace != "" && !idPattern.MatchString(c.Bus.Namespace) {
 		ps.add("bus.namespace", "letters, digits, '-' or '_' only")
 	}
+	if c.Bus.Replicas < 1 || c.Bus.Replicas > 5 {
+		ps.add("bus.replicas", "must be 1 to 5 (3 for a three-server NATS cluster), not %d", c.Bus.Replicas)
+	} else if c.Bus.Replicas > 1 && c.Bus.URL == "" {
+		ps.add("bus.replicas", "%d needs bus.url (a NATS cluster): the embedded nats-server is a single server", c.Bus.Replicas)
+	}
 	if c.Bus.URL != "" {
 		for _, s := range strings.Split(c.Bus.URL, ",") {
 			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Host == "" {

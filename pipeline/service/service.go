@@ -191,14 +191,14 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, online bool
 		URL: cfg.Bus.URL, Namespace: cfg.Bus.Namespace,
 		StoreDir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.Bus.Embedded.Listen,
 		MaxMemory: int64(cfg.Bus.Embedded.MaxMemory), MaxStore: int64(cfg.Bus.Embedded.MaxStore),
-		LeaseTTL: cfg.Bus.LeaseTTL, Name: "shoubao", Logger: log,
+		LeaseTTL: cfg.Bus.LeaseTTL, Replicas: cfg.Bus.Replicas, Name: "shoubao", Logger: log,
 	})
 	if err != nil {
 		return nil, err
 	}
 	// Short, kept alive by progress acks while a message is read: after a
-	// crash its event comes back within 30 seconds.
-	ackWait := 30 * time.Second
+	// crash its event comes back within seconds.
+	ackWait := worker.DefaultAckWait
 	if s.cons, err = s.bus.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: ackWait}); err != nil {
 		return nil, err
 	}

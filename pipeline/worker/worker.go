@@ -6,10 +6,11 @@
 //
 // Delivery is at least once and every effect is idempotent: a message is
 // stored once per mailbox whatever the number of deliveries (the store keys
-// it by its raw SHA-256), and its files are content-addressed. A failure
-// that may pass (store or bus down) is retried with backoff; a message that
-// keeps failing becomes a dead-letter record after MaxDeliver attempts,
-// while its raw bytes stay in the raw bucket.
+// it by its raw SHA-256), and its files are content-addressed. While the
+// store or the bus is down the event is kept and tried again every few
+// seconds, costing it no attempt; any other failure is retried with
+// backoff, and a message that keeps failing becomes a dead-letter record
+// after MaxDeliver attempts, while its raw bytes stay in the raw bucket.
 //
 // A message cannot stop the pipeline: each attempt is recorded on the bus
 // before the message is read and removed when the attempt ends, whatever
@@ -82,11 +83,16 @@ type Options struct {
 	// MaxDeliver is how many attempts a message gets before it becomes a
 	// dead letter. Default 5.
 	MaxDeliver int
-	// MinBackoff and MaxBackoff bound the retry delay. Defaults 2s, 5m.
+	// MinBackoff and MaxBackoff bound the retry delay of a message whose
+	// handling failed. Defaults 2s, 1m.
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
+	// UnavailableRetry is the longest pause between the tries of an event
+	// while the store or the bus is unavailable: the event is kept and
+	// tried again in place, from a tenth of this, doubling. Default 5s.
+	UnavailableRetry time.Duration
 	// AckWait is the consumer's AckWait; the worker reports progress at a
-	// third of it while it works. Default 2m.
+	// third of it while it works. Default DefaultAckWait.
 	AckWait time.Duration
 	// MaxCrashes is how many attempts of a message may be cut short (the
 	// process died or hung while reading it) before the message is stored
@@ -106,6 +112,12 @@ type Options struct {
 	Logger *slog.Logger
 }
 
+// DefaultAckWait is the worker consumer's AckWait: short, so that the
+// events a process held when it died (kill -9, out of memory, power) come
+// back within seconds; kept alive by progress acks every third of it while
+// a message is read or the store is waited for.
+const DefaultAckWait = 10 * time.Second
+
 // Worker processes events.
 type Worker struct {
 	store Store
@@ -117,9 +129,10 @@ type Worker struct {
 	stats Stats
 }
 
-// Stats counts what a worker did.
+// Stats counts what a worker did. Waited counts the tries of an event put
+// off because the store or the bus was unavailable.
 type Stats struct {
-	Stored, Duplicates, Retried, DeadLetters, Quarantined int
+	Stored, Duplicates, Retried, DeadLetters, Quarantined, Waited int
 }
 
 // New returns a worker.
@@ -131,10 +144,13 @@ func New(store Store, b Bus, opts Options) *Worker {
 		opts.MinBackoff = 2 * time.Second
 	}
 	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 5 * time.Minute
+		opts.MaxBackoff = time.Minute
+	}
+	if opts.UnavailableRetry <= 0 {
+		opts.UnavailableRetry = 5 * time.Second
 	}
 	if opts.AckWait <= 0 {
-		opts.AckWait = 2 * time.Minute
+		opts.AckWait = DefaultAckWait
 	}
 	if opts.MaxCrashes <= 0 {
 		opts.MaxCrashes = 2
@@ -204,6 +220,13 @@ func (w *Worker) loop(ctx context.Context, cons jetstream.Consumer) error {
 // Deliver handles one delivered event and settles it with the bus: ack when
 // stored (or already stored), a delayed nak when a retry may help, term
 // after the message has become a dead letter.
+//
+// A failure of the store or the bus themselves (sinks.ErrUnavailable,
+// bus.ErrUnavailable: down, restarting, unreachable) says nothing about the
+// message: the event is kept (progress acks go on) and handled again in
+// place every few seconds (Options.UnavailableRetry) until it succeeds, so
+// that it is stored within seconds of the store's or the server's return
+// and the outage costs it none of its MaxDeliver attempts.
 func (w *Worker) Deliver(ctx context.Context, msg jetstream.Msg) {
 	var ev bus.Event
 	if err := json.Unmarshal(msg.Data(), &ev); err != nil {
@@ -218,36 +241,38 @@ func (w *Worker) Deliver(ctx context.Context, msg jetstream.Msg) {
 	}
 	log := w.log.With("event", ev.ID(), "attempt", attempt)
 
-	// Keep the event ours while we work on a large message.
+	// Keep the event ours while we work on a large message, or wait for
+	// the store or the bus to come back. Each try has HangAfter.
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go func() {
-		t := time.NewTicker(w.opts.AckWait / 3)
-		defer t.Stop()
-		hung := time.NewTimer(w.opts.HangAfter)
-		defer hung.Stop()
-		for {
-			select {
-			case <-hctx.Done():
-				return
-			case <-hung.C:
-				// Let the event go back to the stream: its attempt record
-				// stays, so this attempt counts as cut short.
-				log.Error("worker: handling hangs; giving the event back", "after", w.opts.HangAfter)
-				return
-			case <-t.C:
-				_ = msg.InProgress()
-			}
-		}
-	}()
+	tries := make(chan struct{}, 1)
+	go w.keepAlive(hctx, msg, tries, log)
 
-	err := w.Handle(hctx, ev)
+	var err error
+	for try := 0; ; try++ {
+		select {
+		case tries <- struct{}{}:
+		default:
+		}
+		err = w.Handle(hctx, ev)
+		if err == nil || !Unavailable(err) || ctx.Err() != nil {
+			break
+		}
+		delay := w.unavailableDelay(try)
+		if try == 0 {
+			log.Warn("worker: store or bus unavailable; keeping the event and trying again", "err", err, "every", w.opts.UnavailableRetry)
+		} else {
+			log.Debug("worker: still unavailable", "err", err, "in", delay)
+		}
+		w.count(func(s *Stats) { s.Waited++ })
+		select {
+		case <-ctx.Done():
+		case <-time.After(delay):
+		}
+	}
 	cancel()
 	if err == nil {
-		if aerr := msg.DoubleAck(ctx); aerr != nil {
-			// Stored but not acknowledged: the redelivery finds it stored.
-			log.Warn("worker: ack failed", "err", aerr)
-		}
+		w.ack(ctx, msg, log)
 		return
 	}
 	if ctx.Err() != nil {
@@ -264,9 +289,12 @@ func (w *Worker) Deliver(ctx context.Context, msg jetstream.Msg) {
 	dl := sinks.DeadLetter{CampaignID: ev.CampaignID, MailboxID: ev.MailboxID, RawObject: ev.Object,
 		UIDValidity: ev.UIDValidity, UID: ev.UID, Error: err.Error(), Attempts: attempt, FailedAt: time.Now()}
 	if derr := w.store.RecordDeadLetter(ctx, dl); derr != nil {
-		// The store is down too: keep the event and try again later.
-		log.Error("worker: cannot record dead letter; keeping the event", "err", err, "record_err", derr)
-		_ = msg.NakWithDelay(w.opts.MaxBackoff)
+		// The store went down meanwhile: keep the event; its next
+		// delivery, in a few seconds, tries once more and then records
+		// the dead letter.
+		delay := w.unavailableDelay(0)
+		log.Error("worker: cannot record dead letter; keeping the event", "err", err, "record_err", derr, "in", delay)
+		_ = msg.NakWithDelay(delay)
 		return
 	}
 	log.Error("worker: DEAD LETTER: message kept failing; raw bytes kept", "err", err, "object", ev.Object)
@@ -274,12 +302,82 @@ func (w *Worker) Deliver(ctx context.Context, msg jetstream.Msg) {
 	_ = msg.Term()
 }
 
+// Unavailable reports whether err is a failure of the store or the bus
+// themselves rather than of the message.
+func Unavailable(err error) bool {
+	return errors.Is(err, sinks.ErrUnavailable) || errors.Is(err, bus.ErrUnavailable)
+}
+
+// keepAlive reports progress on msg every AckWait/3 until ctx is done. A
+// try (a signal on tries) that lasts longer than HangAfter is a hang: it
+// stops, so that the event goes back to the stream and the attempt counts
+// as cut short.
+func (w *Worker) keepAlive(ctx context.Context, msg jetstream.Msg, tries <-chan struct{}, log *slog.Logger) {
+	t := time.NewTicker(w.opts.AckWait / 3)
+	defer t.Stop()
+	hung := time.NewTimer(w.opts.HangAfter)
+	defer hung.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tries:
+			hung.Reset(w.opts.HangAfter)
+		case <-hung.C:
+			// Let the event go back to the stream: its attempt record
+			// stays, so this attempt counts as cut short.
+			log.Error("worker: handling hangs; giving the event back", "after", w.opts.HangAfter)
+			return
+		case <-t.C:
+			_ = msg.InProgress()
+		}
+	}
+}
+
+// ack acknowledges a handled event, trying again for a while when the
+// server does not answer (it may be restarting): an event left
+// unacknowledged comes back after AckWait and is found stored, so this
+// only spares that round.
+func (w *Worker) ack(ctx context.Context, msg jetstream.Msg, log *slog.Logger) {
+	deadline := time.Now().Add(w.opts.AckWait)
+	for try := 0; ; try++ {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := msg.DoubleAck(actx)
+		cancel()
+		if err == nil || errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
+			return
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			// Stored but not acknowledged: the redelivery finds it stored.
+			log.Warn("worker: ack failed", "err", err)
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(w.unavailableDelay(try)):
+		}
+	}
+}
+
+// backoff is the delay before the next delivery of an event whose handling
+// failed for the attempt-th time.
 func (w *Worker) backoff(attempt int) time.Duration {
 	d := w.opts.MinBackoff
 	for i := 1; i < attempt && d < w.opts.MaxBackoff; i++ {
 		d *= 2
 	}
 	return min(d, w.opts.MaxBackoff)
+}
+
+// unavailableDelay is the pause before the try-th retry (from 0) of an
+// event whose store or bus was unavailable: from a tenth of
+// UnavailableRetry, doubling, up to UnavailableRetry.
+func (w *Worker) unavailableDelay(try int) time.Duration {
+	d := max(w.opts.UnavailableRetry/10, time.Millisecond)
+	for i := 0; i < try && d < w.opts.UnavailableRetry; i++ {
+		d *= 2
+	}
+	return min(d, w.opts.UnavailableRetry)
 }
 
 // Handle processes one event. It returns nil when the message is stored

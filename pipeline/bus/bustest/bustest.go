@@ -1,7 +1,8 @@
 // Package bustest gives tests a bus: an embedded nats-server per test
-// (fast), or the real NATS JetStream server of the machine
+// (fast), the real NATS JetStream server of the machine
 // (SHOUBAO_TEST_NATS_URL, default nats://127.0.0.1:4222) in a namespace of
-// its own that is deleted when the test ends.
+// its own that is deleted when the test ends, or a JetStream cluster of
+// in-process servers (Cluster).
 package bustest
 
 import (
@@ -85,6 +86,8 @@ func Namespace(t testing.TB) string {
 		_ = js.DeleteStream(ctx, n.Stream)
 		_ = js.DeleteObjectStore(ctx, n.BucketRaw)
 		_ = js.DeleteObjectStore(ctx, n.BucketFiles)
+		_ = js.DeleteKeyValue(ctx, n.BucketAttempts)
+		_ = js.DeleteKeyValue(ctx, n.BucketLeases)
 	})
 	return ns
 }
