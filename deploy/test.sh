@@ -116,6 +116,8 @@ command -v ffprobe >/dev/null || need+=(ffmpeg)
 command -v pdftotext >/dev/null || need+=(poppler-utils)
 # The worker tests restart a nats-server of their own.
 command -v nats-server >/dev/null || need+=(nats-server)
+# deploy's tests check compose.yaml with docker-compose (no docker daemon needed).
+command -v docker-compose >/dev/null || need+=(docker-compose)
 # The readers of the exports (pipeline/export): LibreOffice Calc alone, without
 # its recommends, is about 55 packages (20 s here, apt-get update included).
 command -v soffice >/dev/null || need+=(libreoffice-calc)
