@@ -1,7 +1,10 @@
 package export
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -92,4 +95,47 @@ func short(s string) string {
 		return s[:40] + "…" + s[len(s)-40:]
 	}
 	return s
+}
+
+// TestRecommendSheetAsExcelize: the sheet written by hand is, byte for
+// byte, the one excelize's StreamWriter writes for the same rows (the
+// benchmark's reference), markup and newlines included.
+func TestRecommendSheetAsExcelize(t *testing.T) {
+	t.Parallel()
+	c := bigList(200)
+	row := c.Units[3].List.List.Rows[2]
+	row["活动名称"] = ` <科普&"实践"> `
+	row["举办地点"] = "第一处\n第二处\t（室内）"
+	sheet := func(write func(io.Writer, *Campaign) error) []byte {
+		var b bytes.Buffer
+		if err := write(&b, c); err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := zr.Open(firstSheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		data, err := io.ReadAll(rc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	got, want := sheet(WriteRecommend), sheet(excelizeRecommend)
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		t.Errorf("the sheets differ at byte %d of %d/%d:\n%q\n%q", i, len(got), len(want),
+			got[max(0, i-80):min(len(got), i+80)], want[max(0, i-80):min(len(want), i+80)])
+	}
+	if n := bytes.Count(got, []byte("<row ")); n != 202 {
+		t.Errorf("%d rows", n)
+	}
 }
