@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -58,7 +60,13 @@ func putSegmented(ctx context.Context, obs jetstream.ObjectStore, name string, r
 	if err != nil {
 		return manifest{}, err
 	}
-	if _, err := call(ctx, func(ctx context.Context) (*jetstream.ObjectInfo, error) { return obs.PutBytes(ctx, name, data) }); err != nil {
+	// The manifest is also the object's metadata, which readManifest gets
+	// with one request instead of reading the object (a consumer each).
+	meta := jetstream.ObjectMeta{Name: name, Metadata: map[string]string{
+		metaSegments: strconv.Itoa(m.Segments), metaSize: strconv.FormatInt(m.Size, 10), metaSHA256: m.SHA256}}
+	if _, err := call(ctx, func(ctx context.Context) (*jetstream.ObjectInfo, error) {
+		return obs.Put(ctx, meta, bytes.NewReader(data))
+	}); err != nil {
 		return manifest{}, err
 	}
 	return m, nil
@@ -66,6 +74,17 @@ func putSegmented(ctx context.Context, obs jetstream.ObjectStore, name string, r
 
 // readManifest returns the manifest of name, or ErrNotFound.
 func readManifest(ctx context.Context, obs jetstream.ObjectStore, name string) (manifest, error) {
+	info, err := call(ctx, func(ctx context.Context) (*jetstream.ObjectInfo, error) { return obs.GetInfo(ctx, name) })
+	if err != nil {
+		if errors.Is(err, jetstream.ErrObjectNotFound) {
+			return manifest{}, ErrNotFound
+		}
+		return manifest{}, err
+	}
+	if m, ok := manifestOf(info.Metadata); ok {
+		return m, nil
+	}
+	// Written before manifests were metadata too: read the object.
 	data, err := call(ctx, func(ctx context.Context) ([]byte, error) { return obs.GetBytes(ctx, name) })
 	if err != nil {
 		if errors.Is(err, jetstream.ErrObjectNotFound) {
@@ -78,6 +97,23 @@ func readManifest(ctx context.Context, obs jetstream.ObjectStore, name string) (
 		return manifest{}, fmt.Errorf("manifest of %s is damaged", name)
 	}
 	return m, nil
+}
+
+// The manifest's fields in its object's metadata.
+const (
+	metaSegments = "shoubao-segments"
+	metaSize     = "shoubao-size"
+	metaSHA256   = "shoubao-sha256"
+)
+
+// manifestOf reads a manifest from its object's metadata.
+func manifestOf(md map[string]string) (manifest, bool) {
+	segs, err1 := strconv.Atoi(md[metaSegments])
+	size, err2 := strconv.ParseInt(md[metaSize], 10, 64)
+	if err1 != nil || err2 != nil || segs < 1 || size < 0 || len(md[metaSHA256]) != 64 {
+		return manifest{}, false
+	}
+	return manifest{Segments: segs, Size: size, SHA256: md[metaSHA256]}, true
 }
 
 // openSegmented streams the item's segments in order, opening each only
