@@ -3,11 +3,15 @@
 // store, then an event pointing at them.
 //
 // One Poller serves one mailbox folder with one long-lived connection. It is
-// incremental by UID: the checkpoint (UIDVALIDITY and the last UID handed
-// off) advances only after the bus has acknowledged the event, so a crash at
-// any point republishes at most the message in flight, and the event's
-// deduplication id makes that republish a no-op. When UIDVALIDITY changes the
-// folder is rescanned; the workers store each message once whatever its UID.
+// incremental by UID: new messages are fetched in batches and stored
+// several at a time (transfer.go), their events published in UID order, and
+// the checkpoint (UIDVALIDITY and the last UID handed off) advances only
+// past messages whose raw bytes and event the bus has acknowledged, so a
+// crash at any point republishes at most the messages in flight, and the
+// events' deduplication ids make that republish a no-op. When UIDVALIDITY
+// changes the folder is rescanned: a message the store holds already (the
+// same raw SHA-256 in this mailbox) is not put or published again; its
+// stored copy is moved to its new UID, where post-processing finds it.
 //
 // The poller never changes the mailbox unless a post-process action is
 // configured, and then only for messages the store already holds.
@@ -19,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -37,6 +40,11 @@ type Store interface {
 	SaveCheckpoint(ctx context.Context, cp sinks.Checkpoint) error
 	PendingPostProcess(ctx context.Context, mailboxID string, limit int) ([]sinks.PostProcessItem, error)
 	MarkPostProcessed(ctx context.Context, ids []int64) error
+	// CopiesElsewhere returns the raw SHA-256 and size of the mailbox's
+	// stored copies located in another UIDVALIDITY epoch, and Relocate
+	// moves copies (by raw SHA-256, hex) to their UIDs in a new one.
+	CopiesElsewhere(ctx context.Context, mailboxID string, uidValidity uint32) (map[[32]byte]int64, error)
+	Relocate(ctx context.Context, mailboxID string, uidValidity uint32, uids map[string]uint32) error
 }
 
 // Publisher is what the poller needs from the bus.
@@ -367,194 +375,3 @@ func (s *session) wait(ctx context.Context, interval time.Duration) error {
 		return errors.New("idle: the server did not answer DONE within a minute; reconnecting")
 	}
 }
-
-// pending is a message to fetch: its position now and its size.
-type pending struct {
-	seq  uint32
-	uid  imap.UID
-	size int64
-	date time.Time
-}
-
-// sync publishes every message newer than the checkpoint, then runs the
-// post-process action.
-func (s *session) sync(ctx context.Context) error {
-	p := s.p
-	cp, err := p.store.LoadCheckpoint(ctx, p.mb.ID)
-	if err != nil && !errors.Is(err, sinks.ErrNotFound) {
-		return fmt.Errorf("load checkpoint: %w", err)
-	}
-	p.fillIdentity(&cp)
-	if cp.UIDValidity != s.uidVal {
-		if cp.UIDValidity != 0 {
-			p.log.Warn("UIDVALIDITY changed: rescanning the folder; messages already stored are recognised by content",
-				"old", cp.UIDValidity, "new", s.uidVal)
-		}
-		cp.UIDValidity, cp.LastUID = s.uidVal, 0
-	}
-	todo, err := s.newMessages(imap.UID(cp.LastUID))
-	if err != nil {
-		return err
-	}
-	for _, m := range todo {
-		if err := s.handOff(ctx, m); err != nil {
-			return err
-		}
-		cp.LastUID = uint32(m.uid)
-		if err := p.store.SaveCheckpoint(ctx, cp); err != nil {
-			return fmt.Errorf("save checkpoint: %w", err)
-		}
-	}
-	cp.LastSync, cp.LastError, cp.LastErrorAt = time.Now(), "", time.Time{}
-	if err := p.store.SaveCheckpoint(ctx, cp); err != nil {
-		return fmt.Errorf("save checkpoint: %w", err)
-	}
-	p.mu.Lock()
-	p.lastSync = cp.LastSync
-	p.mu.Unlock()
-	if len(todo) > 0 {
-		p.log.Info("synced", "published", len(todo), "last_uid", cp.LastUID)
-	}
-	return s.postProcess(ctx)
-}
-
-// newMessages lists the messages with a UID above last, in UID order. It
-// asks only for small items (no literal), so the UID is always known when
-// the response is matched.
-func (s *session) newMessages(last imap.UID) ([]pending, error) {
-	if mb := s.c.Mailbox(); mb != nil && mb.NumMessages == 0 {
-		return nil, nil
-	}
-	var set imap.UIDSet
-	set.AddRange(last+1, 0) // last+1:*
-	msgs, err := s.c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
-	if err != nil {
-		return nil, fmt.Errorf("list new messages: %w", err)
-	}
-	var out []pending
-	for _, m := range msgs {
-		// "last+1:*" always matches the highest UID, even when it is last.
-		if m.UID > last {
-			out = append(out, pending{seq: m.SeqNum, uid: m.UID, size: m.RFC822Size, date: m.InternalDate})
-		}
-	}
-	slices.SortFunc(out, func(a, b pending) int { return int(a.uid) - int(b.uid) })
-	return out, nil
-}
-
-// handOff streams one message into the raw store and publishes its event.
-//
-// QUIRK: go-imap v2 (beta.8) silently drops a UID FETCH response whose UID
-// item comes after the body literal (the response is matched to the command
-// by UID before the UID has been read). The body is therefore fetched by
-// sequence number, which is matched on arrival, and the UID in the response
-// is checked against the expected one.
-func (s *session) handOff(ctx context.Context, m pending) error {
-	p := s.p
-	name := bus.ObjectName(p.mb.ID, s.uidVal, uint32(m.uid))
-	cmd := s.c.Fetch(imap.SeqSetNum(m.seq), &imap.FetchOptions{
-		UID:         true,
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
-	})
-	// QUIRK: once a literal's Read has failed (the connection dropped or
-	// timed out mid-body), go-imap's reader goroutine moves on, yet any
-	// further Next or Close re-reads the unfinished literal from the same
-	// buffer: a data race in the library. A broken command is therefore
-	// abandoned and the connection closed instead.
-	var lit *exactReader
-	defer func() {
-		if lit != nil && lit.broken() {
-			s.c.Close()
-			return
-		}
-		cmd.Close()
-	}()
-	msg := cmd.Next()
-	if msg == nil {
-		if err := cmd.Close(); err != nil {
-			return fmt.Errorf("fetch uid %d: %w", m.uid, err)
-		}
-		return fmt.Errorf("fetch uid %d: the server returned no message (expunged?)", m.uid)
-	}
-	var (
-		gotUID  imap.UID
-		info    bus.RawInfo
-		gotBody bool
-	)
-	for {
-		item := msg.Next()
-		if item == nil {
-			break
-		}
-		switch it := item.(type) {
-		case imapclient.FetchItemDataUID:
-			gotUID = it.UID
-		case imapclient.FetchItemDataBodySection:
-			if gotBody || it.Literal == nil {
-				continue
-			}
-			var err error
-			lit = &exactReader{r: it.Literal, want: it.Literal.Size()}
-			info, err = p.pub.PutRaw(ctx, name, lit)
-			if err == nil && lit.broken() {
-				err = lit.err
-			}
-			if err != nil {
-				return fmt.Errorf("fetch uid %d: %w", m.uid, err)
-			}
-			gotBody = true
-		}
-	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("fetch uid %d: %w", m.uid, err)
-	}
-	switch {
-	case !gotBody:
-		return fmt.Errorf("fetch uid %d: the response held no message body", m.uid)
-	case gotUID != m.uid:
-		// The folder changed under us (an expunge shifted sequence numbers).
-		// Nothing is published; the next sync lists the folder again.
-		return fmt.Errorf("fetch uid %d: sequence number %d now holds uid %d; will resync", m.uid, m.seq, gotUID)
-	}
-	if m.size > 0 && info.Size != m.size {
-		p.log.Warn("message size differs from RFC822.SIZE", "uid", m.uid, "rfc822_size", m.size, "fetched", info.Size)
-	}
-	ev := bus.Event{
-		CampaignID: p.mb.CampaignID, MailboxID: p.mb.ID, UIDValidity: s.uidVal, UID: uint32(m.uid),
-		InternalDate: m.date, Object: name, Size: info.Size, SHA256: info.SHA256,
-	}
-	dup, err := p.pub.Publish(ctx, ev)
-	if err != nil {
-		return err
-	}
-	p.mu.Lock()
-	p.published++
-	p.mu.Unlock()
-	p.log.Debug("published", "uid", m.uid, "size", info.Size, "duplicate", dup)
-	return nil
-}
-
-// exactReader reads a literal and reports a short one: go-imap ends a
-// literal cut off by a dropped connection with a plain io.EOF, which would
-// otherwise pass for a complete (truncated) message.
-type exactReader struct {
-	r         io.Reader
-	want, got int64
-	err       error
-}
-
-func (e *exactReader) Read(b []byte) (int, error) {
-	n, err := e.r.Read(b)
-	e.got += int64(n)
-	switch {
-	case err == io.EOF && e.got < e.want:
-		err = fmt.Errorf("literal ended after %d of %d bytes: %w", e.got, e.want, io.ErrUnexpectedEOF)
-		e.err = err
-	case err != nil && err != io.EOF:
-		e.err = err
-	}
-	return n, err
-}
-
-// broken reports whether a Read failed before the literal's end.
-func (e *exactReader) broken() bool { return e.err != nil }

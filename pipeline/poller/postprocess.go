@@ -8,9 +8,10 @@ import (
 )
 
 // postProcess runs the configured action (flag \Seen, add a keyword, move
-// to a folder) on messages the store already holds. A message whose UID
-// belongs to an older UIDVALIDITY cannot be located any more; it is marked
-// done without an action.
+// to a folder) on messages the store already holds. A stored message still
+// located in an older UIDVALIDITY epoch was not found again by the rescan
+// that followed the reset (sync relocates those it finds): it is no longer
+// in the folder, and is marked done without an action.
 func (s *session) postProcess(ctx context.Context) error {
 	p := s.p
 	if p.opts.PostProcess == ActionNone {

@@ -417,3 +417,22 @@ func (s *Server) AppendMany(t testing.TB, folder string, n int, msg func(i int) 
 	}
 	wait()
 }
+
+// Sizes returns each message's RFC822.SIZE in folder, by UID.
+func (s *Server) Sizes(t testing.TB, folder string) map[imap.UID]int64 {
+	t.Helper()
+	c := s.Client(t)
+	defer c.Close()
+	if _, err := c.Select(folder, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		t.Fatalf("select %s: %v", folder, err)
+	}
+	msgs, err := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	if err != nil {
+		t.Fatalf("fetch sizes: %v", err)
+	}
+	out := map[imap.UID]int64{}
+	for _, m := range msgs {
+		out[m.UID] = m.RFC822Size
+	}
+	return out
+}
