@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shoubao/shoubao/pipeline/bus"
 	"github.com/shoubao/shoubao/pipeline/config"
+	"github.com/shoubao/shoubao/pipeline/metrics"
 	"github.com/shoubao/shoubao/pipeline/report"
 	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks"
@@ -25,6 +27,27 @@ type statusDoc struct {
 	Mailboxes   []statusMailbox  `json:"mailboxes"`
 	Campaigns   []statusCampaign `json:"campaigns"`
 	DeadLetters []statusDead     `json:"dead_letters"`
+	Pipeline    statusPipeline   `json:"pipeline"`
+}
+
+// statusPipeline is how far the workers are, read from the NATS server.
+type statusPipeline struct {
+	// Known is false when status could not read it: the embedded server
+	// (held by run) without embedded.listen, or an error (Error).
+	Known bool `json:"known"`
+	// Backlog counts the events not yet processed; InFlight those a
+	// worker holds now.
+	Backlog  uint64 `json:"backlog"`
+	InFlight uint64 `json:"in_flight"`
+	// OldestUnprocessedSeconds is how long the oldest of them has waited.
+	OldestUnprocessedSeconds float64 `json:"oldest_unprocessed_seconds"`
+	// LastProcessedAt is when a worker last finished an event (null: none
+	// since the NATS server started).
+	LastProcessedAt *time.Time `json:"last_processed_at"`
+	// Stalled: events wait and none was finished for StallAfterSeconds.
+	Stalled           bool    `json:"stalled"`
+	StallAfterSeconds float64 `json:"stall_after_seconds"`
+	Error             string  `json:"error"`
 }
 
 type statusMailbox struct {
@@ -70,7 +93,9 @@ type statusDead struct {
 // errUnhealthy makes status exit with code 3: something needs attention.
 type errUnhealthy struct{}
 
-func (errUnhealthy) Error() string { return "attention needed: stale mailbox or dead letters" }
+func (errUnhealthy) Error() string {
+	return "attention needed: stale mailbox, dead letters, stalled workers or an unreachable NATS server"
+}
 
 func cmdStatus(ctx context.Context, env *environment, args []string) (err error) {
 	fs := newFlagSet(env, "status")
@@ -89,10 +114,13 @@ func cmdStatus(ctx context.Context, env *environment, args []string) (err error)
 		return err
 	}
 	defer store.Close()
-	doc, err := buildStatus(ctx, cfg, store, time.Now())
+	now := time.Now()
+	doc, err := buildStatus(ctx, cfg, store, now)
 	if err != nil {
 		return err
 	}
+	doc.Pipeline = readPipeline(ctx, cfg, now)
+	doc.Healthy = doc.Healthy && !doc.Pipeline.Stalled && (doc.Pipeline.Known || doc.Pipeline.Error == "")
 	if *asJSON {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
@@ -236,6 +264,7 @@ func writeStatusText(env *environment, doc *statusDoc, cfg *config.Config) {
 			fmt.Fprintf(w, "      最近错误（%s）：%s\n", m.LastErrorAt.In(cst).Format("01-02 15:04"), m.LastError)
 		}
 	}
+	fmt.Fprintf(w, "\n处理队列:\n  %s\n", pipelineText(doc.Pipeline, doc.GeneratedAt))
 	fmt.Fprintf(w, "\n活动（%d 个）:\n", len(doc.Campaigns))
 	for _, c := range doc.Campaigns {
 		fmt.Fprintf(w, "  %s %s  截止 %s\n      邮件 %d 封，其中报送 %d 封；已报单位 %d/%d（按时报齐 %d，逾期报齐 %d，材料不全 %d）；待确认 %d 封，待答复 %d 封，死信 %d\n",
@@ -261,4 +290,61 @@ func plainDuration(d time.Duration) string {
 		return fmt.Sprintf("%d分钟", int(d.Minutes()))
 	}
 	return fmt.Sprintf("%d秒", int(d.Seconds()))
+}
+
+// readPipeline reads the workers' progress from the configured NATS server
+// (bus.url, or the embedded server's embedded.listen address). The
+// embedded server without a listener is held by run alone: unknown.
+func readPipeline(ctx context.Context, cfg *config.Config, now time.Time) statusPipeline {
+	url := cfg.Bus.URL
+	if l := cfg.Bus.Embedded.Listen; url == "" && l != "" && l != "none" {
+		url = "nats://" + l
+	}
+	if url == "" {
+		return statusPipeline{StallAfterSeconds: metrics.DefaultStallAfter.Seconds()}
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p, err := bus.ReadProgress(rctx, url, cfg.Bus.Namespace)
+	return pipelineStatus(p, err, now, metrics.DefaultStallAfter)
+}
+
+// pipelineStatus turns the bus's progress (or the error reading it) into
+// the status document's part.
+func pipelineStatus(p bus.Progress, err error, now time.Time, stallAfter time.Duration) statusPipeline {
+	s := statusPipeline{StallAfterSeconds: stallAfter.Seconds()}
+	if err != nil {
+		s.Error = err.Error()
+		return s
+	}
+	s.Known, s.Backlog, s.InFlight = true, p.Backlog, p.InFlight
+	s.OldestUnprocessedSeconds = p.Oldest.Round(time.Millisecond).Seconds()
+	if !p.LastAck.IsZero() {
+		s.LastProcessedAt = timePtr(p.LastAck.In(config.ChinaTime()))
+	}
+	s.Stalled = metrics.Stalled(p, now, stallAfter)
+	return s
+}
+
+// pipelineText says in plain words how far the workers are.
+func pipelineText(p statusPipeline, now time.Time) string {
+	switch {
+	case p.Error != "":
+		return "⚠ 无法读取处理队列（NATS）：" + p.Error
+	case !p.Known:
+		return "处理队列在内嵌的 NATS 里，由 run 进程独占，status 看不到；请看 run 的 /readyz 或 /metrics（或设置 bus.embedded.listen）。"
+	}
+	last := "NATS 启动以来还没有处理完任何一封"
+	if p.LastProcessedAt != nil {
+		last = "上次处理完一封是 " + plainDuration(now.Sub(*p.LastProcessedAt)) + "前"
+	}
+	oldest := plainDuration(time.Duration(p.OldestUnprocessedSeconds * float64(time.Second)))
+	switch {
+	case p.Stalled:
+		return fmt.Sprintf("⚠ 处理停滞：%d 封邮件等待处理，最早一封已等待 %s，%s。请检查 shoubao run 进程（work 角色）、NATS 和数据库。",
+			p.Backlog, oldest, last)
+	case p.Backlog == 0:
+		return "✓ 没有等待处理的邮件（" + last + "）。"
+	}
+	return fmt.Sprintf("✓ %d 封邮件等待处理（%d 封正在处理），最早一封已等待 %s；%s。", p.Backlog, p.InFlight, oldest, last)
 }

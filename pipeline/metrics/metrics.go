@@ -1,10 +1,10 @@
 // Package metrics shows shoubao to Prometheus (`/metrics`) and to a load
 // balancer (`/healthz`, `/readyz`). What is shared by every process — the
-// mailboxes' last syncs, what was stored, the bus's backlog and the age
-// of its oldest unprocessed event, the outgoing mail by kind and state,
-// the dead letters — is read from the store and the bus when scraped, so
-// that every process tells the same truth; what one process did (its
-// worker's results) is counted in it.
+// mailboxes' last syncs, what was stored, the bus's backlog, the age of
+// its oldest unprocessed event and whether the workers are stalled, the
+// outgoing mail by kind and state, the dead letters — is read from the
+// store and the bus when scraped, so that every process tells the same
+// truth; what one process did (its worker's results) is counted in it.
 package metrics
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shoubao/shoubao/pipeline/bus"
 	"github.com/shoubao/shoubao/sinks"
 )
 
@@ -33,8 +34,32 @@ type Store interface {
 
 // Bus is what the metrics read from the bus.
 type Bus interface {
-	Backlog(ctx context.Context) (uint64, error)
-	OldestUnprocessed(ctx context.Context) (time.Duration, error)
+	Progress(ctx context.Context) (bus.Progress, error)
+}
+
+// DefaultStallAfter is how long events may wait with no event finished
+// before the workers count as stalled.
+const DefaultStallAfter = 2 * time.Minute
+
+// Stalled reports whether the workers are stalled at now: events are
+// waiting, the oldest for longer than after, and no event was finished
+// (acknowledged) for as long. It is the rule of /readyz and `shoubao
+// status`.
+func Stalled(p bus.Progress, now time.Time, after time.Duration) bool {
+	if p.Backlog == 0 || p.Oldest <= after {
+		return false
+	}
+	return p.LastAck.IsZero() || now.Sub(p.LastAck) > after
+}
+
+// StallText says in English how the workers are stalled (for /readyz and
+// the logs).
+func StallText(p bus.Progress, now time.Time) string {
+	last := "none finished since the NATS server started"
+	if !p.LastAck.IsZero() {
+		last = fmt.Sprintf("the last finished %s ago", now.Sub(p.LastAck).Round(time.Second))
+	}
+	return fmt.Sprintf("stalled: %d events waiting, the oldest for %s, %s", p.Backlog, p.Oldest.Round(time.Second), last)
 }
 
 // WorkerStats are a worker's counters.
@@ -46,8 +71,9 @@ type WorkerStats struct {
 type Options struct {
 	// Worker returns this process's worker counters (nil: no worker).
 	Worker func() WorkerStats
-	// Stalled is the age of the oldest unprocessed event above which
-	// /readyz says the pipeline is stalled. Default 10 minutes.
+	// Stalled is how long events may wait with none finished before
+	// /readyz says the workers are stalled (see Stalled). Default
+	// DefaultStallAfter.
 	Stalled time.Duration
 	Logger  *slog.Logger
 }
@@ -63,7 +89,7 @@ type Metrics struct {
 // New returns the handlers for a process.
 func New(store Store, bus Bus, opts Options) *Metrics {
 	if opts.Stalled <= 0 {
-		opts.Stalled = 10 * time.Minute
+		opts.Stalled = DefaultStallAfter
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -97,17 +123,18 @@ func (m *Metrics) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", m.readyz)
 }
 
-// Ready says whether the store answers, the bus answers and its oldest
-// unprocessed event is younger than Options.Stalled; why not, if not.
+// Ready says whether the store answers, the bus answers and the workers
+// are not stalled (events waiting and none finished for Options.Stalled);
+// why not, if not.
 func (m *Metrics) Ready(ctx context.Context) error {
 	var problems []string
 	if err := m.store.Ping(ctx); err != nil {
 		problems = append(problems, "store: "+err.Error())
 	}
-	if age, err := m.bus.OldestUnprocessed(ctx); err != nil {
+	if p, err := m.bus.Progress(ctx); err != nil {
 		problems = append(problems, "bus: "+err.Error())
-	} else if age > m.opts.Stalled {
-		problems = append(problems, fmt.Sprintf("stalled: the oldest unprocessed event has waited %s", age.Round(time.Second)))
+	} else if now := time.Now(); Stalled(p, now, m.opts.Stalled) {
+		problems = append(problems, StallText(p, now))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "; "))
@@ -131,6 +158,8 @@ var (
 	descSyncErr  = prometheus.NewDesc("shoubao_mailbox_error", "1 when a mailbox's last sync failed.", []string{"mailbox"}, nil)
 	descBacklog  = prometheus.NewDesc("shoubao_bus_backlog_events", "Events the workers have not finished.", nil, nil)
 	descOldest   = prometheus.NewDesc("shoubao_bus_oldest_unprocessed_seconds", "Age of the oldest event the workers have not finished.", nil, nil)
+	descLastAck  = prometheus.NewDesc("shoubao_bus_last_processed_age_seconds", "Seconds since a worker last finished an event (-1: none since the NATS server started).", nil, nil)
+	descStalled  = prometheus.NewDesc("shoubao_bus_stalled", "1 when events wait and none was finished for the stall time (as /readyz).", nil, nil)
 	descJobs     = prometheus.NewDesc("shoubao_outbox_jobs", "Outgoing mail (receipts, reminders, digests, upward) by kind and state.", []string{"kind", "state"}, nil)
 	descDead     = prometheus.NewDesc("shoubao_dead_letters", "Messages that kept failing (their raw bytes are kept).", nil, nil)
 	descScrapeOK = prometheus.NewDesc("shoubao_scrape_ok", "1 when the store and the bus could be read for this scrape.", nil, nil)
@@ -140,7 +169,7 @@ var (
 type shared struct{ m *Metrics }
 
 func (s *shared) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descStored, descSyncAge, descSyncErr, descBacklog, descOldest, descJobs, descDead, descScrapeOK} {
+	for _, d := range []*prometheus.Desc{descStored, descSyncAge, descSyncErr, descBacklog, descOldest, descLastAck, descStalled, descJobs, descDead, descScrapeOK} {
 		ch <- d
 	}
 }
@@ -189,15 +218,22 @@ func (s *shared) Collect(ch chan<- prometheus.Metric) {
 	} else {
 		ch <- prometheus.MustNewConstMetric(descDead, prometheus.GaugeValue, float64(len(dls)))
 	}
-	if n, err := s.m.bus.Backlog(ctx); err != nil {
-		fail("backlog", err)
+	if p, err := s.m.bus.Progress(ctx); err != nil {
+		fail("bus progress", err)
 	} else {
-		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(n))
-	}
-	if age, err := s.m.bus.OldestUnprocessed(ctx); err != nil {
-		fail("oldest unprocessed", err)
-	} else {
-		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, age.Seconds())
+		now := time.Now()
+		ch <- prometheus.MustNewConstMetric(descBacklog, prometheus.GaugeValue, float64(p.Backlog))
+		ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, p.Oldest.Seconds())
+		last := -1.0
+		if !p.LastAck.IsZero() {
+			last = max(now.Sub(p.LastAck).Seconds(), 0)
+		}
+		ch <- prometheus.MustNewConstMetric(descLastAck, prometheus.GaugeValue, last)
+		stalled := 0.0
+		if Stalled(p, now, s.m.opts.Stalled) {
+			stalled = 1
+		}
+		ch <- prometheus.MustNewConstMetric(descStalled, prometheus.GaugeValue, stalled)
 	}
 	ch <- prometheus.MustNewConstMetric(descScrapeOK, prometheus.GaugeValue, ok)
 }

@@ -72,6 +72,7 @@ func TestMetrics(t *testing.T) {
 		`shoubao_outbox_jobs{kind="receipt",state="pending"} 1`,
 		`shoubao_dead_letters 1`,
 		`shoubao_bus_backlog_events 0`,
+		`shoubao_bus_stalled 0`,
 		`shoubao_scrape_ok 1`,
 		`shoubao_worker_messages_total{result="stored"} 7`,
 	} {
@@ -97,8 +98,9 @@ func TestMetrics(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "stalled") {
 		t.Errorf("/readyz with a stalled event: %d %q", code, body)
 	}
-	if _, body := get(t, srv, "/metrics"); !strings.Contains(body, "shoubao_bus_backlog_events 1") {
-		t.Errorf("backlog not counted:\n%s", grep(body, "backlog"))
+	if _, body := get(t, srv, "/metrics"); !strings.Contains(body, "shoubao_bus_backlog_events 1") ||
+		!strings.Contains(body, "shoubao_bus_stalled 1") || !strings.Contains(body, "shoubao_bus_last_processed_age_seconds -1") {
+		t.Errorf("backlog or stall not shown:\n%s", grep(body, "bus"))
 	}
 }
 
