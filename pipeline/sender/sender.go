@@ -67,7 +67,11 @@ type Options struct {
 	Campaigns map[string]*campaign.Campaign
 	// Interval between looks at the outbox when it is empty. Default 1s.
 	Interval time.Duration
-	// Lease is how long a claim lasts without an outcome. Default 5m.
+	// Lease is how long a claim lasts without an outcome unless its
+	// sender extends it: with a store that can (Extender), claims are
+	// kept alive every third of it while the sender works on them, so the
+	// jobs of a sender that died come back within it. Default 30s (5m
+	// for a store that cannot).
 	Lease time.Duration
 	// MaxAttempts before a job that keeps failing is failed. Default 8.
 	MaxAttempts int
@@ -95,7 +99,9 @@ func New(store Store, tr Transport, opts Options) *Sender {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
-	if opts.Lease <= 0 {
+	if _, ok := store.(Extender); opts.Lease <= 0 && ok {
+		opts.Lease = 30 * time.Second
+	} else if opts.Lease <= 0 {
 		opts.Lease = 5 * time.Minute
 	}
 	if opts.MaxAttempts <= 0 {
@@ -156,13 +162,52 @@ func (s *Sender) Drain(ctx context.Context) (int, error) {
 		if len(jobs) == 0 {
 			return n, nil
 		}
+		stop := s.keepClaimed(ctx, jobs)
 		for _, j := range jobs {
 			if err := s.handle(ctx, j, rec); err != nil {
+				stop()
 				return n, err
 			}
 			n++
 		}
+		stop()
 	}
+}
+
+// Extender is a store that can keep claims alive (sqlstore).
+type Extender interface {
+	ExtendJobs(ctx context.Context, ids []int64, lease time.Duration) error
+}
+
+// keepClaimed extends the claim on jobs every third of the lease until
+// stop is called, when the store can.
+func (s *Sender) keepClaimed(ctx context.Context, jobs []sinks.Job) (stop func()) {
+	ext, ok := s.store.(Extender)
+	if !ok {
+		return func() {}
+	}
+	ids := make([]int64, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.ID
+	}
+	kctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(s.opts.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-kctx.Done():
+				return
+			case <-t.C:
+				if err := ext.ExtendJobs(kctx, ids, s.opts.Lease); err != nil && kctx.Err() == nil {
+					s.log.Warn("sender: cannot extend the claim on jobs", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // composed is a job's mail, ready to send.

@@ -35,6 +35,7 @@ var (
 	qJobs           = q(`SELECT ` + jobColumns + ` FROM outbox WHERE campaign_id = ? ORDER BY id`)
 	qSentTo         = q(`SELECT count(*) FROM outbox WHERE recipient = ? AND state = 'sent' AND done_at >= ?`)
 	qUnfinishedJobs = q(`SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending')`)
+	qExtendJob      = q(`UPDATE outbox SET lease_until = ? WHERE id = ? AND state = 'sending'`)
 )
 
 func (s *Store) insertJob(ctx context.Context, tx handle, j sinks.Job) error {
@@ -70,6 +71,17 @@ func (s *Store) ClaimJobs(ctx context.Context, limit int, lease time.Duration) (
 	rows, err := s.query(ctx, qClaimJobs, s.d.time(now.Add(lease)), t, t, limit, t, t)
 	out, err := collect(rows, err, scanJob)
 	return out, fail("claim jobs", err)
+}
+
+// ExtendJobs keeps the claim on jobs still being sent for lease from now.
+func (s *Store) ExtendJobs(ctx context.Context, ids []int64, lease time.Duration) error {
+	until := s.d.time(s.stamp().Add(lease))
+	for _, id := range ids {
+		if _, err := s.exec(ctx, qExtendJob, until, id); err != nil {
+			return fail("extend jobs", err)
+		}
+	}
+	return nil
 }
 
 // FinishJob records a job's outcome: sent, previewed, failed or skipped,
