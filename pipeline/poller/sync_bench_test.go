@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,17 +33,20 @@ import (
 // mailbox holding 10,000 small real messages (the parsers/mail fixtures
 // under 16 KB, made distinct by one header line): every raw message
 // durably in JetStream's raw bucket and its event acknowledged by the
-// stream, on the embedded nats-server and SQLite checkpoints, as `shoubao
-// run --roles poll` has them by default. The reference is mbsync (Debian
-// isync) pulling the same mailbox into a Maildir in the same run, once
-// with its defaults (FSync yes) and once with FSync no (the nats-server's
-// file store does not fsync each message either):
+// stream, on the embedded nats-server and SQLite checkpoints, under the
+// soft memory limit `shoubao run` sets by default (64 MiB; GOMEMLIMIT
+// overrides it), as `shoubao run --roles poll` has them. The reference is
+// mbsync (Debian isync) pulling the same mailbox into a new Maildir, with
+// FSync no: like the nats-server's file store, which does not fsync each
+// message either. The two run in turns, three rounds each, and the best of
+// each is kept (the machine is shared):
 //
 //	go test -run '^$' -bench InitialSync -benchtime 1x ./pipeline/poller/
 //
-// x-mbsync = shoubao's time / mbsync's (defaults); x-mbsync-nofsync the
-// same against FSync no. mbsync is installed with apt-get when missing and
-// the benchmark runs as root; otherwise its part is skipped with a message.
+// x-mbsync = shoubao's time / mbsync's. SHOUBAO_BENCH_MBSYNC_FSYNC=1 also
+// times mbsync with its default FSync yes (an fsync per message: minutes
+// on a slow disk). mbsync is installed with apt-get when missing and the
+// benchmark runs as root; otherwise its part is skipped with a message.
 // SHOUBAO_BENCH_SYNC_N changes the number of messages.
 func BenchmarkInitialSync(b *testing.B) {
 	n := 10000
@@ -68,63 +74,99 @@ func BenchmarkInitialSync(b *testing.B) {
 	// before either client is timed, so that both find it warm.
 	warm := timeFetchAll(b, srv)
 	b.Logf("warm-up: a bare IMAP fetch of every message took %v", warm.Round(time.Millisecond))
-
-	var elapsed time.Duration
-	var peak int64
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		ctx := context.Background()
-		store, err := sqlstore.OpenSQLite(ctx, filepath.Join(b.TempDir(), "s.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		bs := bustest.Embedded(b)
-		cons, err := bs.WorkerConsumer(ctx, bus.ConsumerOptions{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		_ = cons
-		mb := poller.Mailbox{ID: "c1/unit@163.com", CampaignID: "c1", Address: "unit@163.com",
-			Host: srv.Host(), Port: srv.Port(), TLS: "none", User: srv.User, Password: srv.Password, Folder: "INBOX"}
-		p := poller.New(mb, store, bs, poller.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err := mailtest.ResetPeakRSS(); err != nil {
-			b.Logf("cannot reset peak RSS: %v", err)
-		}
-		b.StartTimer()
-		start := time.Now()
-		got, err := p.SyncOnce(ctx)
-		elapsed = time.Since(start)
-		b.StopTimer()
-		peak = max(peak, mailtest.PeakRSS())
-		if err != nil || got != n {
-			b.Fatalf("first sync published %d of %d: %v", got, n, err)
-		}
-		if backlog, err := bs.Backlog(ctx); err != nil || backlog != uint64(n) {
-			b.Fatalf("the stream holds %d events, want %d (%v)", backlog, n, err)
-		}
-		cp, err := store.LoadCheckpoint(ctx, mb.ID)
-		if err != nil || cp.LastUID != uint32(n) {
-			b.Fatalf("checkpoint after the first sync: %+v, %v", cp, err)
-		}
-		store.Close()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(64 << 20))
 	}
-	b.ReportMetric(elapsed.Seconds(), "shoubao-s")
-	b.ReportMetric(float64(n)/elapsed.Seconds(), "msgs/s")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
-
-	b.Logf("shoubao: %v, %.0f msgs/s, peak RSS %.0f MB", elapsed.Round(time.Millisecond), float64(n)/elapsed.Seconds(), float64(peak)/(1<<20))
 	mbsync := findMbsync(b)
+
+	const rounds = 3
+	best, bestRef := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+	var peak, base int64
+	for i := 0; i < b.N; i++ {
+		for r := 0; r < rounds; r++ {
+			elapsed, rssBefore, rssPeak := syncOnce(b, srv, n)
+			b.Logf("round %d: shoubao %v (%.0f msgs/s), RSS %.0f MB before, peak %.0f MB", r+1, elapsed.Round(time.Millisecond),
+				float64(n)/elapsed.Seconds(), float64(rssBefore)/(1<<20), float64(rssPeak)/(1<<20))
+			if elapsed < best {
+				best = elapsed
+			}
+			base, peak = max(base, rssBefore), max(peak, rssPeak)
+			if mbsync != "" {
+				ref := runMbsync(b, mbsync, srv, n, false)
+				b.Logf("round %d: mbsync %v (%.0f msgs/s)", r+1, ref.Round(time.Millisecond), float64(n)/ref.Seconds())
+				bestRef = min(bestRef, ref)
+			}
+		}
+	}
+	b.ReportMetric(best.Seconds(), "shoubao-s")
+	b.ReportMetric(float64(n)/best.Seconds(), "msgs/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-RSS-MB")
+	b.ReportMetric(float64(base)/(1<<20), "RSS-before-MB")
 	if mbsync == "" {
 		return
 	}
-	ref, rss := runMbsync(b, mbsync, srv, n, true)
-	refNoSync, _ := runMbsync(b, mbsync, srv, n, false)
-	b.Logf("mbsync: %v (FSync yes, max RSS %.0f MB), %v (FSync no)",
-		ref.Round(time.Millisecond), float64(rss)/(1<<20), refNoSync.Round(time.Millisecond))
-	b.ReportMetric(ref.Seconds(), "mbsync-s")
-	b.ReportMetric(refNoSync.Seconds(), "mbsync-nofsync-s")
-	b.ReportMetric(elapsed.Seconds()/ref.Seconds(), "x-mbsync")
-	b.ReportMetric(elapsed.Seconds()/refNoSync.Seconds(), "x-mbsync-nofsync")
+	b.ReportMetric(bestRef.Seconds(), "mbsync-s")
+	b.ReportMetric(best.Seconds()/bestRef.Seconds(), "x-mbsync")
+	if os.Getenv("SHOUBAO_BENCH_MBSYNC_FSYNC") == "1" {
+		ref := runMbsync(b, mbsync, srv, n, true)
+		b.Logf("mbsync with FSync yes: %v", ref.Round(time.Millisecond))
+		b.ReportMetric(ref.Seconds(), "mbsync-fsync-s")
+		b.ReportMetric(best.Seconds()/ref.Seconds(), "x-mbsync-fsync")
+	}
+}
+
+// syncOnce runs a poller's first sync of the mailbox into a new embedded
+// bus and SQLite store, checks that every message is in the bus, and
+// returns how long it took and this process's RSS before and at its peak
+// during the sync.
+func syncOnce(b *testing.B, srv *imaptest.Server, n int) (elapsed time.Duration, rssBefore, rssPeak int64) {
+	ctx := context.Background()
+	store, err := sqlstore.OpenSQLite(ctx, filepath.Join(b.TempDir(), "s.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	bs := bustest.Embedded(b)
+	defer bs.Close()
+	if _, err := bs.WorkerConsumer(ctx, bus.ConsumerOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	mb := poller.Mailbox{ID: "c1/unit@163.com", CampaignID: "c1", Address: "unit@163.com",
+		Host: srv.Host(), Port: srv.Port(), TLS: "none", User: srv.User, Password: srv.Password, Folder: "INBOX"}
+	p := poller.New(mb, store, bs, poller.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	runtime.GC()
+	if err := mailtest.ResetPeakRSS(); err != nil {
+		b.Logf("cannot reset peak RSS: %v", err)
+	}
+	rssBefore = mailtest.PeakRSS()
+	cpu0 := cpuTime()
+	b.StartTimer()
+	start := time.Now()
+	got, err := p.SyncOnce(ctx)
+	elapsed = time.Since(start)
+	b.StopTimer()
+	b.Logf("CPU time of the sync: %v", (cpuTime() - cpu0).Round(time.Millisecond))
+	rssPeak = mailtest.PeakRSS()
+	if err != nil || got != n {
+		b.Fatalf("first sync published %d of %d: %v", got, n, err)
+	}
+	if backlog, err := bs.Backlog(ctx); err != nil || backlog != uint64(n) {
+		b.Fatalf("the stream holds %d events, want %d (%v)", backlog, n, err)
+	}
+	cp, err := store.LoadCheckpoint(ctx, mb.ID)
+	if err != nil || cp.LastUID != uint32(n) {
+		b.Fatalf("checkpoint after the first sync: %+v, %v", cp, err)
+	}
+	// One message read back whole from the raw bucket.
+	r, err := bs.OpenRaw(ctx, bus.ObjectName(mb.ID, cp.UIDValidity, uint32(n/2)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		b.Fatalf("raw message %d: %v", n/2, err)
+	}
+	return elapsed, rssBefore, rssPeak
 }
 
 // smallFixtures reads the parsers/mail fixtures smaller than limit.
@@ -204,8 +246,8 @@ func findMbsync(b *testing.B) string {
 }
 
 // runMbsync pulls the mailbox's INBOX into a new Maildir with mbsync and
-// returns the time it took and mbsync's peak RSS.
-func runMbsync(b *testing.B, mbsync string, srv *imaptest.Server, n int, fsync bool) (time.Duration, int64) {
+// returns the time it took.
+func runMbsync(b *testing.B, mbsync string, srv *imaptest.Server, n int, fsync bool) time.Duration {
 	dir := b.TempDir()
 	fs := "yes"
 	if !fsync {
@@ -251,6 +293,7 @@ SyncState *
 	if err != nil {
 		b.Fatalf("mbsync: %v\n%s", err, out)
 	}
+	b.Logf("mbsync CPU time: %v", (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Round(time.Millisecond))
 	files, err := os.ReadDir(filepath.Join(dir, "mail", "INBOX", "cur"))
 	if err != nil {
 		b.Fatal(err)
@@ -259,9 +302,14 @@ SyncState *
 	if got := len(files) + len(news); got != n {
 		b.Fatalf("mbsync wrote %d messages, want %d\n%s", got, n, strings.TrimSpace(string(out)))
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss << 10
+	return elapsed
+}
+
+// cpuTime returns the CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
 	}
-	return elapsed, rss
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -128,35 +128,86 @@ func (t *tracker) finish(i int) {
 
 // publishLoop publishes the events of the messages put, in UID order,
 // until every message is handled, the sync fails, or nothing more will be
-// put and the next message is not.
+// put and the next message is not. With an asyncPublisher, up to
+// ackWindow events are in flight and their acknowledgements are awaited
+// in order; the window is emptied before waiting for a message to be put.
 func (t *tracker) publishLoop(ctx context.Context) {
+	s := t.s
+	async, _ := s.p.pub.(asyncPublisher)
+	type inFlight struct {
+		i    int
+		ev   bus.Event
+		wait func(context.Context) (bool, error)
+	}
+	var window []inFlight
+	drain := func() error {
+		defer func() { window = window[:0] }()
+		for _, f := range window {
+			dup, err := f.wait(ctx)
+			if err != nil {
+				return err
+			}
+			t.acked(f.i, f.ev, dup)
+		}
+		return nil
+	}
 	for i := range t.todo {
 		t.mu.Lock()
 		for t.state[i] == waiting && t.err == nil && !t.closed {
+			if len(window) > 0 {
+				t.mu.Unlock()
+				if err := drain(); err != nil {
+					t.fail(err)
+					return
+				}
+				t.mu.Lock()
+				continue
+			}
 			t.cond.Wait()
 		}
 		st, info, body, err := t.state[i], t.info[i], t.inline[i], t.err
+		delete(t.inline, i)
 		t.mu.Unlock()
 		if err != nil || st == waiting {
-			return
+			break
 		}
 		if st != put {
 			continue // relocated: done when the relocation is written
 		}
-		perr := t.s.publish(ctx, t.todo[i], info, body)
-		t.mu.Lock()
-		delete(t.inline, i)
-		if perr == nil {
-			t.finish(i)
-			t.counted.published++
+		ev := s.event(t.todo[i], info, body)
+		var perr error
+		if async != nil {
+			var wait func(context.Context) (bool, error)
+			if wait, perr = async.PublishAsync(ev); perr == nil {
+				window = append(window, inFlight{i, ev, wait})
+				if len(window) == ackWindow {
+					perr = drain()
+				}
+			}
+		} else {
+			var dup bool
+			if dup, perr = s.p.pub.Publish(ctx, ev); perr == nil {
+				t.acked(i, ev, dup)
+			}
 		}
-		t.mu.Unlock()
-		t.budget.release(int64(len(body)))
+		t.budget.release(int64(len(body))) // the event holds its own copy
 		if perr != nil {
 			t.fail(perr)
 			return
 		}
 	}
+	if err := drain(); err != nil {
+		t.fail(err)
+	}
+}
+
+// acked records that the event of todo[i] is acknowledged.
+func (t *tracker) acked(i int, ev bus.Event, dup bool) {
+	t.mu.Lock()
+	t.finish(i)
+	t.counted.published++
+	t.mu.Unlock()
+	t.s.published(ev, dup)
 }
 
 // maybeSave saves when saveEvery has passed since the last save, or when

@@ -19,18 +19,22 @@ import (
 )
 
 // How a sync moves many messages. One FETCH command asks for a batch of
-// messages; the reading goroutine reads each body into memory (up to
-// bufferMax, and bufferBudget bytes in all) and hands it to one of
-// handoffs goroutines that put it in the raw bucket and publish its event,
-// while it reads the next. A larger body is streamed straight into the raw
-// bucket by the reading goroutine. The checkpoint follows the messages
-// stored in UID order without a gap, and is saved every saveEvery.
+// messages (batchMessages, or batchBytes by RFC822.SIZE); the reading
+// goroutine reads each body into memory (up to bufferMax, and bufferBudget
+// bytes in all) and hands it to one of handoffs goroutines that put it in
+// the raw bucket, while it reads the next. A larger body is streamed
+// straight into the raw bucket by the reading goroutine. One goroutine
+// publishes the events in UID order, with up to ackWindow of them awaiting
+// the server's acknowledgement (tracker.publishLoop). The checkpoint follows
+// the messages stored in UID order without a gap, and is saved every
+// saveEvery.
 const (
 	batchMessages = 256
 	batchBytes    = 32 << 20
 	bufferMax     = 1 << 20
 	bufferBudget  = 16 << 20
 	handoffs      = 16
+	ackWindow     = 256
 	saveEvery     = time.Second
 )
 
@@ -296,6 +300,12 @@ func (s *session) readOne(ctx context.Context, t *tracker, jobs chan<- job, i in
 	return lit, nil
 }
 
+// bytesPutter is a Publisher that stores a message held in memory with
+// fewer round trips than PutRaw (*bus.Bus).
+type bytesPutter interface {
+	PutRawBytes(ctx context.Context, name string, data []byte) (bus.RawInfo, error)
+}
+
 // store puts a message read into memory in the raw bucket, or relocates
 // the stored copy with the same bytes. Its memory is released, or kept for
 // its event when small (bus.InlineMax).
@@ -308,7 +318,14 @@ func (s *session) store(ctx context.Context, t *tracker, j job) error {
 			return nil
 		}
 	}
-	info, err := s.p.pub.PutRaw(ctx, bus.ObjectName(s.p.mb.ID, s.uidVal, uint32(m.uid)), bytes.NewReader(j.body))
+	name := bus.ObjectName(s.p.mb.ID, s.uidVal, uint32(m.uid))
+	var info bus.RawInfo
+	var err error
+	if bp, ok := s.p.pub.(bytesPutter); ok && len(j.body) <= bus.PutRawBytesMax {
+		info, err = bp.PutRawBytes(ctx, name, j.body)
+	} else {
+		info, err = s.p.pub.PutRaw(ctx, name, bytes.NewReader(j.body))
+	}
 	if err != nil || len(j.body) > bus.InlineMax {
 		t.budget.release(int64(len(j.body)))
 		j.body = nil
@@ -320,10 +337,10 @@ func (s *session) store(ctx context.Context, t *tracker, j job) error {
 	return nil
 }
 
-// publish publishes the event of message m, whose raw bytes are stored;
-// body, when the caller has them in memory, goes in the event too if it is
-// small enough (bus.InlineMax).
-func (s *session) publish(ctx context.Context, m pending, info bus.RawInfo, body []byte) error {
+// event is the event of message m, whose raw bytes are stored; body,
+// when the caller has them in memory, goes in the event too if it is small
+// enough (bus.InlineMax).
+func (s *session) event(m pending, info bus.RawInfo, body []byte) bus.Event {
 	p := s.p
 	if m.size > 0 && info.Size != m.size {
 		p.log.Warn("message size differs from RFC822.SIZE", "uid", m.uid, "rfc822_size", m.size, "fetched", info.Size)
@@ -335,75 +352,22 @@ func (s *session) publish(ctx context.Context, m pending, info bus.RawInfo, body
 	if body != nil && len(body) <= bus.InlineMax && int64(len(body)) == info.Size {
 		ev.Raw = body
 	}
-	dup, err := p.pub.Publish(ctx, ev)
-	if err != nil {
-		return err
-	}
+	return ev
+}
+
+// asyncPublisher is a Publisher that can publish an event and wait for
+// its acknowledgement later (*bus.Bus).
+type asyncPublisher interface {
+	PublishAsync(ev bus.Event) (wait func(ctx context.Context) (duplicate bool, err error), err error)
+}
+
+// published counts an acknowledged event.
+func (s *session) published(ev bus.Event, dup bool) {
+	p := s.p
 	p.mu.Lock()
 	p.published++
 	p.mu.Unlock()
-	p.log.Debug("published", "uid", m.uid, "size", info.Size, "duplicate", dup)
-	return nil
-}
-
-// handOff fetches one message alone and streams it into the raw store, then
-// publishes its event (see fetchBatch for why by sequence number).
-func (s *session) handOff(ctx context.Context, m pending) error {
-	p := s.p
-	cmd := s.c.Fetch(imap.SeqSetNum(m.seq), &imap.FetchOptions{
-		UID:         true,
-		BodySection: []*imap.FetchItemBodySection{{Peek: true}},
-	})
-	var lit *exactReader
-	defer func() {
-		if lit != nil && lit.broken() {
-			s.c.Close() // QUIRK: see fetchBatch
-			return
-		}
-		cmd.Close()
-	}()
-	msg := cmd.Next()
-	if msg == nil {
-		if err := cmd.Close(); err != nil {
-			return fmt.Errorf("fetch uid %d: %w", m.uid, err)
-		}
-		return fmt.Errorf("fetch uid %d: the server returned no message (expunged?)", m.uid)
-	}
-	var (
-		gotUID  imap.UID
-		info    bus.RawInfo
-		gotBody bool
-	)
-	for item := msg.Next(); item != nil; item = msg.Next() {
-		switch it := item.(type) {
-		case imapclient.FetchItemDataUID:
-			gotUID = it.UID
-		case imapclient.FetchItemDataBodySection:
-			if gotBody || it.Literal == nil {
-				continue
-			}
-			var err error
-			lit = &exactReader{r: it.Literal, want: it.Literal.Size()}
-			info, err = p.pub.PutRaw(ctx, bus.ObjectName(p.mb.ID, s.uidVal, uint32(m.uid)), lit)
-			if err == nil && lit.broken() {
-				err = lit.err
-			}
-			if err != nil {
-				return fmt.Errorf("fetch uid %d: %w", m.uid, err)
-			}
-			gotBody = true
-		}
-	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("fetch uid %d: %w", m.uid, err)
-	}
-	switch {
-	case !gotBody:
-		return fmt.Errorf("fetch uid %d: the response held no message body", m.uid)
-	case gotUID != m.uid:
-		return fmt.Errorf("fetch uid %d: sequence number %d now holds uid %d; will resync", m.uid, m.seq, gotUID)
-	}
-	return s.publish(ctx, m, info, nil)
+	p.log.Debug("published", "uid", ev.UID, "size", ev.Size, "duplicate", dup)
 }
 
 // exactReader reads a literal and reports a short one: go-imap ends a
