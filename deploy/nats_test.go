@@ -65,7 +65,8 @@ func TestNATSCluster(t *testing.T) {
 	t.Parallel()
 	bin := need(t, "nats-server")
 	dir := t.TempDir()
-	password := randomHex(t, 12)
+	// As the README makes one: a letter, then hex digits.
+	password := "s" + randomHex(t, 16)
 	ports := freePorts(t, 9)
 	nodes := make([]*natsNode, 3)
 	for i := range nodes {
