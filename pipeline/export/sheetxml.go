@@ -27,7 +27,8 @@ import (
 // rows left out, and writePackage copies its parts into w, inserting the
 // rows at the end of the sheet's sheetData as they are written: a row is
 // all that is held. The cells are what excelize's StreamWriter writes
-// (inline strings, the same escaping).
+// (inline strings, the same escaping; TestRecommendSheetAsExcelize),
+// but for text a reader would decode as an escaped character (isBstr).
 
 // maxCellChars is the most UTF-16 units a cell holds (Excel's limit;
 // excelize's TotalCellChars): longer text is cut, as excelize does.
