@@ -33,8 +33,8 @@ func TestProvinceExample(t *testing.T) {
 	if servers := strings.Split(cfg.Bus.URL, ","); len(servers) != 3 {
 		t.Errorf("bus.url %q, want the three NATS servers", cfg.Bus.URL)
 	}
-	if cfg.Bus.Replicas != 3 || cfg.Bus.LeaseTTL != 30*time.Second {
-		t.Errorf("bus.replicas %d, lease_ttl %s; want 3 and 30s", cfg.Bus.Replicas, cfg.Bus.LeaseTTL)
+	if cfg.Bus.Replicas != 3 || cfg.Bus.LeaseTTL != 25*time.Second {
+		t.Errorf("bus.replicas %d, lease_ttl %s; want 3 and 25s", cfg.Bus.Replicas, cfg.Bus.LeaseTTL)
 	}
 	if cfg.HTTP.Listen == "" || cfg.HTTP.SecureCookies != config.SecureCookiesAlways {
 		t.Errorf("http %+v, want the console behind an HTTPS proxy", cfg.HTTP)

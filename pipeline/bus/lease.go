@@ -10,7 +10,9 @@ import (
 )
 
 // DefaultLeaseTTL is how long a lease outlives the process holding it.
-const DefaultLeaseTTL = 30 * time.Second
+// With the retries of Hold (every fifth of it), a mailbox whose poller
+// died is taken over within 30 s.
+const DefaultLeaseTTL = 25 * time.Second
 
 // leaseKey turns a lease name (a mailbox id) into a key-value key.
 func leaseKey(name string) string { return attemptKey("lease\x00" + name) }
@@ -20,11 +22,12 @@ func leaseKey(name string) string { return attemptKey("lease\x00" + name) }
 // `run` processes there are. holder names this process (shown by Holder).
 // The lease is renewed every third of its TTL; when renewing fails (the
 // bus is gone, another process took it), run's context is cancelled. A
-// lease whose holder died lapses after the TTL, and another process takes
-// it over. Hold returns when ctx is done, releasing the lease.
+// lease whose holder died lapses after the TTL, and another process,
+// trying every fifth of the TTL, takes it over: within 1.2 TTL. Hold
+// returns when ctx is done, releasing the lease.
 func (b *Bus) Hold(ctx context.Context, name, holder string, run func(ctx context.Context)) error {
 	key := leaseKey(name)
-	every := b.leaseTTL / 3
+	every := b.leaseTTL / 5
 	for {
 		rev, err := b.leases.Create(ctx, key, []byte(holder))
 		if err == nil {

@@ -80,8 +80,8 @@ type Bus struct {
 	// Embedded tunes the embedded server; ignored when URL is set.
 	Embedded Embedded `yaml:"embedded"`
 	// LeaseTTL is how long a process's claim on a mailbox outlives it:
-	// after it dies, another process polls the mailbox within this time.
-	// Default 30s.
+	// after it dies, another process polls the mailbox within 1.2 times
+	// this (processes retry every fifth of it). Default 25s: within 30 s.
 	LeaseTTL time.Duration `yaml:"lease_ttl"`
 	// Replicas is how many servers of a NATS cluster keep each stream,
 	// key-value bucket and object store (JetStream's replicas): 3 survives
@@ -477,7 +477,7 @@ func (c *Config) applyDefaults() {
 		c.Bus.Embedded.Listen = "none"
 	}
 	if c.Bus.LeaseTTL == 0 {
-		c.Bus.LeaseTTL = 30 * time.Second
+		c.Bus.LeaseTTL = 25 * time.Second
 	}
 	if c.Bus.Replicas == 0 {
 		c.Bus.Replicas = 1
