@@ -137,4 +137,11 @@ export SHOUBAO_REQUIRE_SERVICES=1
 log "go vet"
 go vet ./...
 log "go test"
-go test -race -count=1 -timeout 40m "$@" ./...
+# The chaos suite (pipeline/chaos) leaves its figures here; go test hides a
+# passing package's output, so they are printed after the run.
+export SHOUBAO_CHAOS_FIGURES="${TMPDIR:-/tmp}/shoubao-chaos-figures.txt"
+rm -f "$SHOUBAO_CHAOS_FIGURES"
+status=0
+go test -race -count=1 -timeout 40m "$@" ./... || status=$?
+[ -s "$SHOUBAO_CHAOS_FIGURES" ] && log "$(cat "$SHOUBAO_CHAOS_FIGURES")"
+exit $status

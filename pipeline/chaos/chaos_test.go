@@ -275,6 +275,13 @@ func TestChaos(t *testing.T) {
 	t.Log("timeline:\n" + strings.Join(log, "\n"))
 	t.Log(figures)
 	fmt.Println(figures)
+	// go test hides a passing package's output; the test command prints
+	// this file after the run.
+	if f := os.Getenv("SHOUBAO_CHAOS_FIGURES"); f != "" {
+		if err := os.WriteFile(f, []byte(figures+"\n"), 0o644); err != nil {
+			t.Errorf("writing the figures: %v", err)
+		}
+	}
 }
 
 var messageIDLine = regexp.MustCompile(`(?im)^Message-ID:\s*<([^>\r\n]+)>`)
