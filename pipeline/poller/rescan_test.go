@@ -1,11 +1,16 @@
 package poller_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,7 +60,7 @@ func TestRescanRelocates(t *testing.T) {
 			if err := b.store.MarkPostProcessed(ctx, []int64{items[1].MessageID}); err != nil {
 				t.Fatal(err)
 			}
-			objects, bytes := rawBucket(t, addr, b.bus)
+			objects, size := rawBucket(t, addr, b.bus)
 
 			_, newVal := b.srv.Recreate(t, "Reports")
 			for _, i := range []int{2, 1, 0} { // new UIDs 1, 2, 3: messages 3, 2, 1
@@ -70,8 +75,8 @@ func TestRescanRelocates(t *testing.T) {
 			if evs := b.drain(t); len(evs) != 0 {
 				t.Errorf("events after the reset: %+v", evs)
 			}
-			if o, by := rawBucket(t, addr, b.bus); o != objects || by != bytes {
-				t.Errorf("raw bucket: %d objects, %d bytes after the rescan; %d, %d before", o, by, objects, bytes)
+			if o, by := rawBucket(t, addr, b.bus); o != objects || by != size {
+				t.Errorf("raw bucket: %d objects, %d bytes after the rescan; %d, %d before", o, by, objects, size)
 			}
 			stored, err := b.store.Messages(ctx, "c1")
 			if err != nil || len(stored) != 3 {
@@ -132,7 +137,7 @@ func listeningBus(t *testing.T) (*bus.Bus, jetstream.Consumer, string) {
 
 // rawBucket returns how many messages (object chunks and metadata) and
 // bytes the raw bucket's stream holds, read over a connection of its own.
-func rawBucket(t *testing.T, addr string, b *bus.Bus) (msgs, bytes uint64) {
+func rawBucket(t *testing.T, addr string, b *bus.Bus) (msgs, size uint64) {
 	t.Helper()
 	nc, err := nats.Connect("nats://" + addr)
 	if err != nil {
@@ -152,4 +157,80 @@ func rawBucket(t *testing.T, addr string, b *bus.Bus) (msgs, bytes uint64) {
 		t.Fatal(err)
 	}
 	return info.State.Msgs, info.State.Bytes
+}
+
+// failingBus fails the put of one mailbox position, once.
+type failingBus struct {
+	*bus.Bus
+	uid    uint32
+	failed atomic.Bool
+}
+
+func (f *failingBus) fail(name string) error {
+	if strings.HasSuffix(name, fmt.Sprintf("/%d", f.uid)) && f.failed.CompareAndSwap(false, true) {
+		return errors.New("injected: the bus refused the raw message")
+	}
+	return nil
+}
+
+func (f *failingBus) PutRaw(ctx context.Context, name string, r io.Reader) (bus.RawInfo, error) {
+	if err := f.fail(name); err != nil {
+		return bus.RawInfo{}, err
+	}
+	return f.Bus.PutRaw(ctx, name, r)
+}
+
+func (f *failingBus) PutRawBytes(ctx context.Context, name string, data []byte) (bus.RawInfo, error) {
+	if err := f.fail(name); err != nil {
+		return bus.RawInfo{}, err
+	}
+	return f.Bus.PutRawBytes(ctx, name, data)
+}
+
+// TestCheckpointStopsAtFailure: when one message of a sync cannot be
+// stored, the events before it are published in order, the checkpoint
+// stops just before it (whatever the messages after it did), and the next
+// sync publishes it and the rest, each message once.
+func TestCheckpointStopsAtFailure(t *testing.T) {
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, s.start(t))
+			ctx := context.Background()
+			const n = 40
+			b.srv.AppendMany(t, "INBOX", n, func(i int) []byte { return message(i+1, 300+i) }, time.Now())
+			fb := &failingBus{Bus: b.bus, uid: 13}
+			p := poller.New(b.mailbox("", "INBOX"), b.store, fb, poller.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			got, err := p.SyncOnce(ctx)
+			if err == nil || !strings.Contains(err.Error(), "injected") || got != 12 {
+				t.Fatalf("sync with a failing put: published %d, err %v; want 12 and the injected error", got, err)
+			}
+			cp, _ := b.store.LoadCheckpoint(ctx, "c1/unit@163.com")
+			if cp.LastUID != 12 || cp.LastError == "" {
+				t.Fatalf("checkpoint after the failure: %+v; want last UID 12 and the error", cp)
+			}
+			first := b.drain(t)
+			for i, ev := range first {
+				if ev.UID != uint32(i+1) {
+					t.Fatalf("event %d has UID %d: events out of order", i, ev.UID)
+				}
+			}
+			if got, err := p.SyncOnce(ctx); err != nil || got != n-12 {
+				t.Fatalf("next sync: published %d, %v; want %d", got, err, n-12)
+			}
+			seen := map[uint32]bool{}
+			for _, ev := range append(first, b.drain(t)...) {
+				if seen[ev.UID] {
+					t.Errorf("UID %d published twice", ev.UID)
+				}
+				seen[ev.UID] = true
+				if raw := b.raw(t, ev.Object); !bytes.Equal(raw, message(int(ev.UID), 300+int(ev.UID)-1)) {
+					t.Errorf("UID %d: raw bytes differ", ev.UID)
+				}
+			}
+			if len(seen) != n {
+				t.Errorf("%d messages published, want %d", len(seen), n)
+			}
+		})
+	}
 }

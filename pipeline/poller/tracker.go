@@ -40,20 +40,23 @@ type tracker struct {
 	info  []bus.RawInfo
 	// inline holds the bytes of small messages put and not yet published
 	// (they go in the event; their memory is released after it).
-	inline  map[int][]byte
-	next    int               // todo[:next] are done
-	moves   map[string]uint32 // relocations not yet written: SHA-256 hex → UID
-	moved   []int             // their indices in todo
-	err     error
-	closed  bool // nothing more will be put
-	saved   time.Time
-	counted struct{ published, relocated int }
+	inline map[int][]byte
+	next   int               // todo[:next] are done
+	moves  map[string]uint32 // relocations not yet written: SHA-256 hex → UID
+	moved  []int             // their indices in todo
+	err    error
+	// firstFailed is the index of the first message whose handoff failed
+	// (len(todo) while none has).
+	firstFailed int
+	closed      bool // nothing more will be put
+	saved       time.Time
+	counted     struct{ published, relocated int }
 }
 
 func newTracker(s *session, cp *sinks.Checkpoint, todo []pending, known map[[32]byte]int64) *tracker {
 	t := &tracker{s: s, cp: cp, todo: todo, known: known, sizes: map[int64]bool{}, budget: newBudget(bufferBudget),
 		state: make([]uint8, len(todo)), info: make([]bus.RawInfo, len(todo)), inline: map[int][]byte{},
-		moves: map[string]uint32{}, saved: time.Now()}
+		moves: map[string]uint32{}, saved: time.Now(), firstFailed: len(todo)}
 	t.cond = sync.NewCond(&t.mu)
 	for _, size := range known {
 		t.sizes[size] = true
@@ -76,13 +79,27 @@ func (t *tracker) failed() error {
 	return t.err
 }
 
-func (t *tracker) fail(err error) {
+func (t *tracker) fail(err error) { t.failAt(0, err) }
+
+// failAt records the failure of todo[i]'s handoff: the messages before it
+// are still worth storing (the checkpoint may move up to it), those after
+// it are not.
+func (t *tracker) failAt(i int, err error) {
 	t.mu.Lock()
 	if t.err == nil {
 		t.err = err
 	}
+	t.firstFailed = min(t.firstFailed, i)
 	t.mu.Unlock()
 	t.cond.Broadcast()
+}
+
+// skip reports whether todo[i] need not be stored: a message before it
+// failed.
+func (t *tracker) skip(i int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return i > t.firstFailed
 }
 
 // close says that no message will be put any more.
@@ -127,7 +144,7 @@ func (t *tracker) finish(i int) {
 }
 
 // publishLoop publishes the events of the messages put, in UID order,
-// until every message is handled, the sync fails, or nothing more will be
+// until every message is handled, a publish fails, or nothing more will be
 // put and the next message is not. With an asyncPublisher, up to
 // ackWindow events are in flight and their acknowledgements are awaited
 // in order; the window is emptied before waiting for a message to be put.
@@ -153,7 +170,9 @@ func (t *tracker) publishLoop(ctx context.Context) {
 	}
 	for i := range t.todo {
 		t.mu.Lock()
-		for t.state[i] == waiting && t.err == nil && !t.closed {
+		// After a failure elsewhere, the messages already put are still
+		// published, up to the first that will not be.
+		for t.state[i] == waiting && !t.closed {
 			if len(window) > 0 {
 				t.mu.Unlock()
 				if err := drain(); err != nil {
@@ -165,10 +184,11 @@ func (t *tracker) publishLoop(ctx context.Context) {
 			}
 			t.cond.Wait()
 		}
-		st, info, body, err := t.state[i], t.info[i], t.inline[i], t.err
+		st, info, body := t.state[i], t.info[i], t.inline[i]
+		t.info[i] = bus.RawInfo{} // its hash string goes with the event
 		delete(t.inline, i)
 		t.mu.Unlock()
-		if err != nil || st == waiting {
+		if st == waiting {
 			break
 		}
 		if st != put {

@@ -130,12 +130,12 @@ func (s *session) transfer(ctx context.Context, cp *sinks.Checkpoint, todo []pen
 	for range min(handoffs, len(todo)) {
 		wg.Go(func() {
 			for j := range jobs {
-				if t.failed() != nil {
+				if t.skip(j.i) {
 					t.budget.release(int64(len(j.body)))
 					continue
 				}
 				if err := s.store(ctx, t, j); err != nil {
-					t.fail(err)
+					t.failAt(j.i, err)
 				}
 			}
 		})

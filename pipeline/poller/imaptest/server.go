@@ -32,6 +32,9 @@ type Server struct {
 	// LMTPAddr is the LMTP listener delivering to User's mailbox, when
 	// started (DovecotOptions.LMTP).
 	LMTPAddr string
+	// maildir is a Dovecot user's Maildir, and uid and gid own its files.
+	maildir  string
+	uid, gid int
 }
 
 // Host and Port split Addr.
@@ -242,7 +245,13 @@ service lmtp {
 	if lmtpAddr != "" {
 		waitPort(t, lmtpAddr, deadline, dir, &out)
 	}
-	return &Server{Name: "dovecot", Addr: addr, User: user, Password: pass, LMTPAddr: lmtpAddr}
+	srv := &Server{Name: "dovecot", Addr: addr, User: user, Password: pass, LMTPAddr: lmtpAddr,
+		maildir: filepath.Join(home, user, "Maildir"), uid: -1, gid: -1}
+	if me.Uid == "0" {
+		srv.uid, _ = strconv.Atoi(uid)
+		srv.gid, _ = strconv.Atoi(gid)
+	}
+	return srv
 }
 
 func lmtpInstalled() bool {
@@ -435,4 +444,47 @@ func (s *Server) Sizes(t testing.TB, folder string) map[imap.UID]int64 {
 		out[m.UID] = m.RFC822Size
 	}
 	return out
+}
+
+// FillInbox writes n messages, msg(i) giving the i-th (0-based), straight
+// into a Dovecot's INBOX Maildir with the given INTERNALDATE, as a mail
+// delivery agent would; Dovecot numbers them when a client next opens
+// INBOX. It takes a second for 10,000 messages, where APPENDs take a
+// minute. Only for a Dovecot (it fails on another server).
+func (s *Server) FillInbox(t testing.TB, n int, msg func(i int) []byte, received time.Time) {
+	t.Helper()
+	if s.maildir == "" {
+		t.Fatalf("FillInbox: %s is not a Dovecot", s.Name)
+	}
+	dirs := []string{filepath.Dir(s.maildir)} // the user's home
+	for _, d := range []string{"", "cur", "new", "tmp"} {
+		dir := filepath.Join(s.maildir, d)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	for i := 0; i < n; i++ {
+		// Unique names in the Maildir way; ",S=" and ",W=" give Dovecot the
+		// size on disk and with CRLF line ends (RFC822.SIZE), as its own
+		// deliveries do.
+		raw := msg(i)
+		vsize := len(raw) + bytes.Count(raw, []byte("\n")) - bytes.Count(raw, []byte("\r\n"))
+		name := fmt.Sprintf("%d.M%dP%d.shoubao-test,S=%d,W=%d:2,", received.Unix(), i, os.Getpid(), len(raw), vsize)
+		path := filepath.Join(s.maildir, "cur", name)
+		if err := os.WriteFile(path, raw, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(path, received, received); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, path)
+	}
+	if s.uid >= 0 {
+		for _, p := range dirs {
+			if err := os.Chown(p, s.uid, s.gid); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
