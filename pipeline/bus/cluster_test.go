@@ -7,9 +7,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -259,4 +264,93 @@ func streamInfo(ctx context.Context, t *testing.T, js jetstream.JetStream, name 
 		t.Fatalf("stream %s: %v", name, err)
 	}
 	return info
+}
+
+// TestClusterConcurrentConnect: processes started together on a new
+// cluster create the same streams, buckets and worker consumer at once
+// (the cluster does not answer the requests that lose the race, and may
+// drop the pull requests of the process that was ready first); every one
+// of them connects, gets the consumer and, within PullExpiry, events.
+func TestClusterConcurrentConnect(t *testing.T) {
+	t.Parallel()
+	c := bustest.NewCluster(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const procs = 3
+	buses := make([]*bus.Bus, procs)
+	var got [procs]atomic.Int32
+	var wg sync.WaitGroup
+	for i := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			b, err := bus.Connect(ctx, bus.Options{URL: c.URL(), Replicas: 3, Name: fmt.Sprintf("p%d", i),
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Errorf("process %d: %v (after %s)", i, err, time.Since(start).Round(time.Millisecond))
+				return
+			}
+			t.Cleanup(b.Close)
+			cons, err := b.WorkerConsumer(ctx, bus.ConsumerOptions{})
+			if err != nil {
+				t.Errorf("process %d: %v (after %s)", i, err, time.Since(start).Round(time.Millisecond))
+				return
+			}
+			t.Logf("process %d connected and has the worker consumer in %s", i, time.Since(start).Round(time.Millisecond))
+			buses[i] = b
+			// Pull at once, as a worker does.
+			it, err := cons.Messages(jetstream.PullMaxMessages(1))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			go func() {
+				defer context.AfterFunc(ctx, it.Stop)()
+				for {
+					m, err := it.Next()
+					if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+						return
+					}
+					if err == nil {
+						got[i].Add(1)
+						_ = m.Ack()
+					}
+				}
+			}()
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	// Events come one by one for longer than PullExpiry.
+	const n = 40
+	for i := range n {
+		time.Sleep((bus.PullExpiry + 3*time.Second) / n)
+		if _, err := buses[i%procs].Publish(ctx, bus.Event{CampaignID: "c", MailboxID: "m", UIDValidity: 1, UID: uint32(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	total := func() (n int32) {
+		for i := range got {
+			n += got[i].Load()
+		}
+		return n
+	}
+	for total() < n && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	var split []string
+	for i := range got {
+		split = append(split, strconv.Itoa(int(got[i].Load())))
+		if got[i].Load() == 0 {
+			t.Errorf("process %d received no event", i)
+		}
+	}
+	t.Logf("events received by each process: %s", strings.Join(split, ", "))
+	if total() != n {
+		t.Errorf("%d events received, want %d", total(), n)
+	}
 }

@@ -46,6 +46,7 @@ func unavailable(rctx context.Context, err error) error {
 		errors.Is(err, nats.ErrConnectionReconnecting), errors.Is(err, nats.ErrDisconnected), errors.Is(err, nats.ErrConnectionDraining),
 		errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, jetstream.ErrConnectionClosed), errors.Is(err, jetstream.ErrServerShutdown),
 		errors.Is(err, jetstream.ErrJetStreamNotEnabled), errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount),
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout),
 		errors.As(err, &apiErr) && apiErr.Code == 503:
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}

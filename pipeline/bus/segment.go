@@ -189,11 +189,23 @@ func (s *segmentReader) Close() error {
 // segmentTimeout bounds the writing of one segment (up to SegmentSize).
 const segmentTimeout = 2 * time.Minute
 
-// putSegment writes one segment, within segmentTimeout.
+// putSegment writes one segment, within segmentTimeout. The bound is a
+// cancellation, not a deadline: given a deadline, ObjectStore.Put waits
+// for every chunk's acknowledgement until it, and one lost with the server
+// that was to send it (a node of the cluster stopping) would hold the
+// segment for all of segmentTimeout; without, the client gives up on it
+// after its own timeout (5s) and the caller tries again.
 func putSegment(ctx context.Context, obs jetstream.ObjectStore, name string, r io.Reader) (*jetstream.ObjectInfo, error) {
-	rctx, cancel := context.WithTimeoutCause(ctx, segmentTimeout, errRequestTimeout)
-	defer cancel()
+	nctx, stop := withoutDeadline(ctx)
+	defer stop()
+	rctx, cancel := context.WithCancelCause(nctx)
+	defer cancel(nil)
+	t := time.AfterFunc(segmentTimeout, func() { cancel(errRequestTimeout) })
+	defer t.Stop()
 	info, err := obs.Put(rctx, jetstream.ObjectMeta{Name: name}, r)
+	if err != nil && errors.Is(context.Cause(rctx), errRequestTimeout) {
+		return nil, fmt.Errorf("%w: %w", ErrUnavailable, errRequestTimeout)
+	}
 	return info, unavailable(rctx, err)
 }
 
