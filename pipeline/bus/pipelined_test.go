@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -102,4 +104,55 @@ func listeningBus(t *testing.T) (*bus.Bus, jetstream.JetStream) {
 		t.Fatal(err)
 	}
 	return b, js
+}
+
+// TestPublishAsync: events published one after another without waiting
+// are stored in that order, each acknowledged; the same event again is
+// acknowledged as a duplicate and not stored twice.
+func TestPublishAsync(t *testing.T) {
+	b, _ := listeningBus(t)
+	ctx := context.Background()
+	cons, err := b.WorkerConsumer(ctx, bus.ConsumerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	var waits []func(context.Context) (bool, error)
+	for i := range n + 1 {
+		ev := bus.Event{CampaignID: "c1", MailboxID: "c1/a@163.com", UIDValidity: 7, UID: uint32(i%n + 1)}
+		wait, err := b.PublishAsync(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits = append(waits, wait)
+	}
+	for i, wait := range waits {
+		dup, err := wait(ctx)
+		if err != nil || dup != (i == n) {
+			t.Fatalf("event %d: duplicate %v, %v", i, dup, err)
+		}
+	}
+	if backlog, err := b.Backlog(ctx); err != nil || backlog != n {
+		t.Fatalf("%d events stored (%v), want %d", backlog, err, n)
+	}
+	batch, err := cons.Fetch(n, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint32
+	for m := range batch.Messages() {
+		var ev bus.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ev.UID)
+	}
+	if len(got) != n {
+		t.Fatalf("%d events stored, want %d", len(got), n)
+	}
+	for i, uid := range got {
+		if uid != uint32(i+1) {
+			t.Fatalf("event %d has UID %d: not in the order published", i, uid)
+		}
+	}
 }
