@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -353,4 +354,76 @@ func TestClusterConcurrentConnect(t *testing.T) {
 	if total() != n {
 		t.Errorf("%d events received, want %d", total(), n)
 	}
+}
+
+// TestClusterReplicasChange: streams and buckets made with one replica
+// are given three when a process asks for three; asking for more than the
+// cluster has keeps the count they have and says so in the log; a new
+// installation asking for too many fails to connect, naming the stream.
+func TestClusterReplicasChange(t *testing.T) {
+	t.Parallel()
+	c := bustest.NewCluster(t, 3)
+	js := c.JetStream(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	connect := func(ns string, replicas int) (*bus.Bus, string, error) {
+		var log syncBuffer
+		b, err := bus.Connect(ctx, bus.Options{URL: c.URL(), Namespace: ns, Replicas: replicas, Name: t.Name(),
+			Logger: slog.New(slog.NewTextHandler(&log, nil))})
+		if err == nil {
+			b.Close()
+		}
+		return b, log.String(), err
+	}
+	replicas := func(ns string) []int {
+		n := bus.NamesFor(ns)
+		var rs []int
+		for _, s := range []string{n.Stream, "OBJ_" + n.BucketRaw, "OBJ_" + n.BucketFiles, "KV_" + n.BucketAttempts, "KV_" + n.BucketLeases} {
+			rs = append(rs, streamInfo(ctx, t, js, s).Config.Replicas)
+		}
+		return rs
+	}
+	for _, tc := range []struct {
+		name     string
+		replicas int
+		want     []int
+		log      string // in the log
+	}{
+		{"made with one", 1, []int{1, 1, 1, 1, 1}, ""},
+		{"three asked", 3, []int{3, 3, 3, 3, 3}, "replicas changed"},
+		{"more than the cluster has", 5, []int{3, 3, 3, 3, 3}, "cannot change the replicas"},
+		{"back to one", 1, []int{1, 1, 1, 1, 1}, "replicas changed"},
+	} {
+		_, log, err := connect("up", tc.replicas)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := replicas("up"); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: replicas %v, want %v", tc.name, got, tc.want)
+		}
+		if tc.log != "" && strings.Count(log, tc.log) < 5 {
+			t.Errorf("%s: the log does not say %q for each of the five streams:\n%s", tc.name, tc.log, log)
+		}
+	}
+	if _, _, err := connect("new", 5); err == nil || !strings.Contains(err.Error(), bus.NamesFor("new").Stream) {
+		t.Errorf("a new installation with 5 replicas on 3 servers: %v, want an error naming its stream", err)
+	}
+}
+
+// syncBuffer is a log that goroutines write while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -34,12 +34,12 @@ import (
 // `shoubao run` processes (the real binary) with every role, receipts on,
 // sending to an SMTP server that records what it accepts. The contact
 // mailbox (Dovecot) holds clusterMails submissions; a third of the way
-// through the ingest the node leading the event stream is shut down. Every
-// message is stored once, every receipt is accepted once, and both
-// processes keep working.
+// through their ingest the node leading the event stream is shut down;
+// then laterMails more arrive. Every message is stored once, every
+// receipt is accepted once, and both processes keep working.
 func TestClusterTwoProcesses(t *testing.T) {
 	t.Parallel()
-	const clusterMails = 120
+	const clusterMails, laterMails = 120, 20
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	began := time.Now()
@@ -47,18 +47,18 @@ func TestClusterTwoProcesses(t *testing.T) {
 	storeURL := pgtest.SchemaURL(t)
 	dc := imaptest.Dovecot(t)
 	at := time.Date(2024, 6, 5, 9, 0, 0, 0, config.ChinaTime())
-	dc.AppendMany(t, "INBOX", clusterMails, func(i int) []byte {
+	submission := func(i int) []byte {
 		return person(fmt.Sprintf("u%03d@163.com", i), fmt.Sprintf("sub-%03d@163.com", i), fmt.Sprintf("report %03d", i))
-	}, at)
+	}
+	dc.AppendMany(t, "INBOX", clusterMails, submission, at)
 	outbox := startRecorder(t)
 	cluster := bustest.NewCluster(t, 3)
 	b := <-built
 	if b.err != nil {
 		t.Fatalf("go build cmd/shoubao: %v", b.err)
 	}
-	bin := b.path
-	t.Logf("built cmd/shoubao in %s", b.took.Round(time.Millisecond))
-	t.Logf("set up in %s (build, Dovecot with %d mails, cluster)", time.Since(began).Round(time.Millisecond), clusterMails)
+	t.Logf("set up in %s (go build %s, Dovecot with %d mails, cluster)", time.Since(began).Round(time.Millisecond),
+		b.took.Round(time.Millisecond), clusterMails)
 
 	cfg := &config.Config{}
 	cfg.Store.URL = storeURL
@@ -83,43 +83,44 @@ func TestClusterTwoProcesses(t *testing.T) {
 	procs := make([]*shoubaoProc, 2)
 	start := time.Now()
 	for i := range procs {
-		procs[i] = startShoubao(t, bin, clusterYAML(t, dc, storeURL, cluster.URL(), outbox.port()))
+		procs[i] = startShoubao(t, b.path, clusterYAML(t, dc, storeURL, cluster.URL(), outbox.port()))
+	}
+	// waitFor polls until done says so, failing the test if a process
+	// exits or the time is up.
+	waitFor := func(what string, done func(n int) bool) {
+		t.Helper()
+		for n := stored(); !done(n); n = stored() {
+			procsAlive(t, procs)
+			if ctx.Err() != nil {
+				t.Fatalf("%s: not by the deadline (%d messages stored, %d receipts accepted)", what, n, outbox.distinct())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 
 	// A third of the way through, the event stream's leader goes.
-	var killedAt time.Time
-	var stopTook time.Duration
-	var storedAtKill, victim int
-	var before [2]int
 	var firstStored time.Duration
-	for {
-		n := stored()
+	waitFor("a third stored", func(n int) bool {
 		if firstStored == 0 && n > 0 {
 			firstStored = time.Since(start)
 		}
-		if n >= clusterMails/3 {
-			victim = cluster.StreamLeader(bus.NamesFor("").Stream)
-			if victim < 0 {
-				t.Fatal("the event stream has no leader")
-			}
-			for i, p := range procs {
-				before[i] = p.stored(t)
-			}
-			killedAt, storedAtKill = time.Now(), stored()
-			cluster.Stop(victim)
-			stopTook = time.Since(killedAt)
-			break
-		}
-		procsAlive(t, procs)
-		if ctx.Err() != nil {
-			t.Fatalf("%d messages stored before the deadline, want %d to shut a node down", stored(), clusterMails/3)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return n >= clusterMails/3
+	})
+	victim := cluster.StreamLeader(bus.NamesFor("").Stream)
+	if victim < 0 {
+		t.Fatal("the event stream has no leader")
 	}
+	var before [2]int
+	for i, p := range procs {
+		before[i] = p.stored(t)
+	}
+	killedAt, storedAtKill := time.Now(), stored()
+	cluster.Stop(victim)
+	stopTook := time.Since(killedAt)
+
 	// Ingest resumes and ends.
-	var firstAfter, tenAfter, all time.Duration
-	for {
-		n := stored()
+	var firstAfter, tenAfter time.Duration
+	waitFor("all stored and receipted", func(n int) bool {
 		since := time.Since(killedAt)
 		if firstAfter == 0 && n > storedAtKill {
 			firstAfter = since
@@ -127,24 +128,22 @@ func TestClusterTwoProcesses(t *testing.T) {
 		if tenAfter == 0 && n >= storedAtKill+10 {
 			tenAfter = since
 		}
-		if n == clusterMails && outbox.distinct() == clusterMails {
-			all = time.Since(start)
-			break
-		}
-		procsAlive(t, procs)
-		if ctx.Err() != nil {
-			t.Fatalf("%d of %d messages stored and %d receipts accepted before the deadline\n%s", n, clusterMails, outbox.distinct(),
-				procs[0].log.String()+procs[1].log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	ingest := all - firstStored
+		return n >= clusterMails && outbox.distinct() >= clusterMails
+	})
+	ingest := time.Since(start) - firstStored
 	t.Logf("%d mails, 2 processes, node %d (event stream leader) shut down after %d stored (its shutdown took %s): "+
 		"first message stored %s after the processes started, all stored and receipted %s after that (%.1f msg/s); "+
 		"first message stored %s after the shutdown began, 10 more after %s",
 		clusterMails, victim+1, storedAtKill, stopTook.Round(time.Millisecond), firstStored.Round(time.Millisecond),
 		ingest.Round(time.Millisecond), float64(clusterMails)/ingest.Seconds(),
 		firstAfter.Round(time.Millisecond), tenAfter.Round(time.Millisecond))
+
+	// New mail still comes in, with one node down.
+	later := time.Now()
+	dc.AppendMany(t, "INBOX", laterMails, func(i int) []byte { return submission(clusterMails + i) }, at)
+	const total = clusterMails + laterMails
+	waitFor("later mail stored and receipted", func(n int) bool { return n >= total && outbox.distinct() >= total })
+	t.Logf("%d later mails stored and receipted %s after they were delivered", laterMails, time.Since(later).Round(time.Millisecond))
 
 	// Anything sent or stored twice would show within a moment.
 	time.Sleep(2 * time.Second)
@@ -157,26 +156,22 @@ func TestClusterTwoProcesses(t *testing.T) {
 	for _, m := range msgs {
 		seen[m.MessageID]++
 	}
-	if len(msgs) != clusterMails || len(seen) != clusterMails {
-		t.Errorf("%d messages stored (%d distinct Message-IDs), want each of the %d in the mailbox once", len(msgs), len(seen), clusterMails)
-	}
-	if n := dc.Count(t, "INBOX"); int(n) != clusterMails {
-		t.Errorf("the mailbox holds %d mails, want %d", n, clusterMails)
+	if n := dc.Count(t, "INBOX"); len(msgs) != int(n) || len(seen) != int(n) || n != total {
+		t.Errorf("%d messages stored (%d distinct Message-IDs), want each of the %d in the mailbox once", len(msgs), len(seen), n)
 	}
 	for id, n := range seen {
 		if n != 1 {
 			t.Errorf("message %s stored %d times", id, n)
 		}
 	}
-	for i := range clusterMails {
+	for i := range total {
 		answer := fmt.Sprintf("sub-%03d@163.com", i)
-		got := outbox.to(answer)
-		if len(got) != 1 || got[0] != fmt.Sprintf("u%03d@163.com", i) {
+		if got := outbox.to(answer); len(got) != 1 || got[0] != fmt.Sprintf("u%03d@163.com", i) {
 			t.Errorf("receipts answering %s accepted for %v, want once for u%03d@163.com", answer, got, i)
 		}
 	}
-	if n := outbox.total(); n != clusterMails {
-		t.Errorf("%d mails accepted by the SMTP server, want %d receipts", n, clusterMails)
+	if n := outbox.total(); n != total {
+		t.Errorf("%d mails accepted by the SMTP server, want %d receipts", n, total)
 	}
 	if n, err := store.UnfinishedJobs(ctx); err != nil || n != 0 {
 		t.Errorf("%d unfinished outgoing mails (%v), want 0", n, err)
