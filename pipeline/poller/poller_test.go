@@ -280,50 +280,54 @@ func TestUIDAfterLiteral(t *testing.T) {
 	}
 }
 
-// TestDropMidFetch cuts the connection in the middle of a message: nothing
-// is published for it, the checkpoint does not pass it, and the next sync
-// publishes it exactly once.
+// TestDropMidFetch cuts the connection in the middle of a message, one
+// read into memory and one streamed into the raw bucket (over the
+// poller's in-memory limit): nothing is published for it, the checkpoint
+// does not pass it, and the next sync publishes it exactly once.
 func TestDropMidFetch(t *testing.T) {
 	for _, s := range servers {
-		t.Run(s.name, func(t *testing.T) {
-			t.Parallel()
-			b := setup(t, s.start(t))
-			ctx := context.Background()
-			b.srv.Append(t, "INBOX", message(1, 100), time.Now())
-			b.srv.Append(t, "INBOX", message(2, 200_000), time.Now())
-			b.srv.Append(t, "INBOX", message(3, 100), time.Now())
-			addr, dropped := imaptest.Proxy(t, b.srv.Addr, imaptest.Quirks{DropMidLiteral: 50_000})
-			p := b.poller(b.mailbox(addr, "INBOX"), poller.Options{})
-			n, err := p.SyncOnce(ctx)
-			if err == nil || dropped.Load() != 1 || n != 1 {
-				t.Fatalf("sync through a dropping proxy: published %d, err %v, dropped %d; want 1, an error, 1", n, err, dropped.Load())
-			}
-			// go-imap ends a cut literal with a plain io.EOF; the poller
-			// must notice the missing bytes itself.
-			if !errors.Is(err, io.ErrUnexpectedEOF) {
-				t.Errorf("the cut is not reported as a short body: %v", err)
-			}
-			cp, _ := b.store.LoadCheckpoint(ctx, "c1/unit@163.com")
-			if cp.LastError == "" || cp.LastErrorAt.IsZero() {
-				t.Errorf("the failure is not recorded in the checkpoint: %+v", cp)
-			}
-			if n, err := p.SyncOnce(ctx); err != nil || n != 2 {
-				t.Fatalf("retry: published %d, err %v; want 2", n, err)
-			}
-			evs := b.drain(t)
-			if len(evs) != 3 {
-				t.Fatalf("%d events, want each of the 3 messages once", len(evs))
-			}
-			for i, ev := range evs {
-				if !bytes.Equal(b.raw(t, ev.Object), message(i+1, []int{100, 200_000, 100}[i])) {
-					t.Errorf("message %d: wrong bytes after retry", i+1)
+		for _, size := range []int{200_000, 1_300_000} {
+			t.Run(fmt.Sprintf("%s/%d", s.name, size), func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, s.start(t))
+				ctx := context.Background()
+				sizes := []int{100, size, 100}
+				for i, n := range sizes {
+					b.srv.Append(t, "INBOX", message(i+1, n), time.Now())
 				}
-			}
-			cp, _ = b.store.LoadCheckpoint(ctx, "c1/unit@163.com")
-			if cp.LastError != "" {
-				t.Errorf("error not cleared after a good sync: %+v", cp)
-			}
-		})
+				addr, dropped := imaptest.Proxy(t, b.srv.Addr, imaptest.Quirks{DropMidLiteral: 50_000})
+				p := b.poller(b.mailbox(addr, "INBOX"), poller.Options{})
+				n, err := p.SyncOnce(ctx)
+				if err == nil || dropped.Load() != 1 || n != 1 {
+					t.Fatalf("sync through a dropping proxy: published %d, err %v, dropped %d; want 1, an error, 1", n, err, dropped.Load())
+				}
+				// go-imap ends a cut literal with a plain io.EOF; the poller
+				// must notice the missing bytes itself.
+				if !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Errorf("the cut is not reported as a short body: %v", err)
+				}
+				cp, _ := b.store.LoadCheckpoint(ctx, "c1/unit@163.com")
+				if cp.LastError == "" || cp.LastErrorAt.IsZero() || cp.LastUID != 1 {
+					t.Errorf("the checkpoint does not stop before the cut message with the failure: %+v", cp)
+				}
+				if n, err := p.SyncOnce(ctx); err != nil || n != 2 {
+					t.Fatalf("retry: published %d, err %v; want 2", n, err)
+				}
+				evs := b.drain(t)
+				if len(evs) != 3 {
+					t.Fatalf("%d events, want each of the 3 messages once", len(evs))
+				}
+				for i, ev := range evs {
+					if !bytes.Equal(b.raw(t, ev.Object), message(i+1, sizes[i])) {
+						t.Errorf("message %d: wrong bytes after retry", i+1)
+					}
+				}
+				cp, _ = b.store.LoadCheckpoint(ctx, "c1/unit@163.com")
+				if cp.LastError != "" {
+					t.Errorf("error not cleared after a good sync: %+v", cp)
+				}
+			})
+		}
 	}
 }
 
