@@ -46,6 +46,7 @@ import (
 // Store is what the worker needs from the store.
 type Store interface {
 	HasMessage(ctx context.Context, mailboxID, rawSHA256 string) (bool, error)
+	MoveForward(ctx context.Context, mailboxID, rawSHA256 string, uidValidity, uid uint32) (bool, error)
 	SaveMessage(ctx context.Context, m *sinks.Message) (id int64, created bool, err error)
 	RecordDeadLetter(ctx context.Context, d sinks.DeadLetter) error
 }
@@ -389,6 +390,15 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 			return fmt.Errorf("handle %s: %w", ev.ID(), err)
 		}
 		if done {
+			// Published again after a UIDVALIDITY reset while the old
+			// epoch's event was being stored: file the copy where it is now.
+			moved, err := w.store.MoveForward(ctx, ev.MailboxID, ev.SHA256, ev.UIDValidity, ev.UID)
+			if err != nil {
+				return fmt.Errorf("handle %s: %w", ev.ID(), err)
+			}
+			if moved {
+				w.log.Info("stored copy moved to its new UIDVALIDITY", "event", ev.ID())
+			}
 			w.count(func(s *Stats) { s.Duplicates++ })
 			return nil
 		}

@@ -14,6 +14,9 @@ var (
 		SELECT raw_sha256, raw_size FROM messages
 		WHERE mailbox_id = ? AND (uid_validity < ? OR uid_validity > ?)`)
 	qRelocate = q(`UPDATE messages SET uid_validity = ?, uid = ? WHERE mailbox_id = ? AND raw_sha256 = ?`)
+	qMoveForward = q(`
+		UPDATE messages SET uid_validity = ?, uid = ?
+		WHERE mailbox_id = ? AND raw_sha256 = ? AND uid_validity < ?`)
 )
 
 // CopiesElsewhere returns the raw SHA-256 and size of each of the
@@ -66,4 +69,19 @@ func (s *Store) Relocate(ctx context.Context, mailboxID string, uidValidity uint
 		return nil
 	})
 	return fail("relocate", err)
+}
+
+// MoveForward moves the mailbox's stored copy whose raw SHA-256 (hex) is
+// sum to (uidValidity, uid) when it is filed under an older UIDVALIDITY
+// (RFC 3501: a reset's UIDVALIDITY is greater than the one before). It is
+// the worker's answer to an event published after a reset for a message an
+// event of the old epoch stored meanwhile; an event of the old epoch
+// arriving late moves nothing back. moved reports whether a copy moved.
+func (s *Store) MoveForward(ctx context.Context, mailboxID, sum string, uidValidity, uid uint32) (moved bool, err error) {
+	res, err := s.exec(ctx, qMoveForward, int64(uidValidity), int64(uid), mailboxID, sum, int64(uidValidity))
+	if err != nil {
+		return false, fail("move forward", err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, fail("move forward", err)
 }
