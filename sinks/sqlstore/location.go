@@ -13,7 +13,7 @@ var (
 	qCopiesElsewhere = q(`
 		SELECT raw_sha256, raw_size FROM messages
 		WHERE mailbox_id = ? AND (uid_validity < ? OR uid_validity > ?)`)
-	qRelocate = q(`UPDATE messages SET uid_validity = ?, uid = ? WHERE mailbox_id = ? AND raw_sha256 = ?`)
+	qRelocate    = q(`UPDATE messages SET uid_validity = ?, uid = ? WHERE mailbox_id = ? AND raw_sha256 = ?`)
 	qMoveForward = q(`
 		UPDATE messages SET uid_validity = ?, uid = ?
 		WHERE mailbox_id = ? AND raw_sha256 = ? AND uid_validity < ?`)
