@@ -176,13 +176,20 @@ func TestClusterTwoProcesses(t *testing.T) {
 	if n, err := store.UnfinishedJobs(ctx); err != nil || n != 0 {
 		t.Errorf("%d unfinished outgoing mails (%v), want 0", n, err)
 	}
+	// Ingest went on after the shutdown, and both processes are still
+	// running. How the work split between them depends on timing (a
+	// process whose pulls were dropped waits bus.PullExpiry), so it is
+	// logged, not asserted.
+	procsAlive(t, procs)
 	var split []string
+	sinceShutdown := 0
 	for i, p := range procs {
 		after := p.stored(t)
+		sinceShutdown += after - before[i]
 		split = append(split, fmt.Sprintf("process %d stored %d (%d after the shutdown)", i+1, after, after-before[i]))
-		if after-before[i] <= 0 {
-			t.Errorf("process %d stored nothing after the node was shut down (%d before)", i+1, before[i])
-		}
+	}
+	if sinceShutdown <= 0 {
+		t.Errorf("nothing stored after the node was shut down: %s", strings.Join(split, "; "))
 	}
 	t.Log(strings.Join(split, "; "))
 }
