@@ -126,7 +126,7 @@ command -v unzip >/dev/null || need+=(unzip)
 # The console's browser test (pipeline/console): Chromium headless, and a CJK
 # font for its screenshots.
 command -v chromium >/dev/null || need+=(chromium)
-fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need+=(fonts-noto-cjk)
+{ dpkg -s fonts-noto-cjk >/dev/null 2>&1 || fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; } || need+=(fonts-noto-cjk)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 if [ -n "$new_postfix" ] && $SUDO postfix status >/dev/null 2>&1; then
   log "stopping the Postfix instance the package started"
