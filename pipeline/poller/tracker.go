@@ -150,6 +150,10 @@ func (t *tracker) finish(i int) {
 // in order; the window is emptied before waiting for a message to be put.
 func (t *tracker) publishLoop(ctx context.Context) {
 	s := t.s
+	// Once it stops, the bodies put and not published (t.inline) are no
+	// longer released: the reading goroutine, which stops at the failure,
+	// must not wait for them.
+	defer t.budget.abort()
 	async, _ := s.p.pub.(asyncPublisher)
 	type inFlight struct {
 		i    int
@@ -280,9 +284,10 @@ func (t *tracker) save(ctx context.Context) error {
 // budget bounds the bytes of messages held in memory between the reading
 // goroutine and the events that carry them.
 type budget struct {
-	mu   sync.Mutex
-	cond *sync.Cond
-	free int64
+	mu      sync.Mutex
+	cond    *sync.Cond
+	free    int64
+	aborted bool // acquire no longer waits
 }
 
 func newBudget(n int64) *budget {
@@ -292,14 +297,23 @@ func newBudget(n int64) *budget {
 }
 
 // acquire waits until n bytes are free and takes them (n is at most the
-// budget).
+// budget), or returns at once after abort.
 func (b *budget) acquire(n int64) {
 	b.mu.Lock()
-	for b.free < n {
+	for b.free < n && !b.aborted {
 		b.cond.Wait()
 	}
 	b.free -= n
 	b.mu.Unlock()
+}
+
+// abort makes acquire return without waiting: the memory it would wait
+// for may never be released.
+func (b *budget) abort() {
+	b.mu.Lock()
+	b.aborted = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
 }
 
 func (b *budget) release(n int64) {
