@@ -13,7 +13,12 @@ import (
 // setup creates or updates the stream and buckets of the package doc, with
 // b.replicas replicas each.
 func (b *Bus) setup(ctx context.Context) error {
-	js, err := jetstream.New(b.nc)
+	// An asynchronous publish whose acknowledgement is lost (a stream
+	// leader change without a reconnect) is let go after a while; left
+	// pending, 4,000 of them would make every later publish fail with
+	// ErrTooManyStalledMsgs. Longer than RequestTimeout, since it counts
+	// from the publish, not from the wait.
+	js, err := jetstream.New(b.nc, jetstream.WithPublishAsyncTimeout(2*RequestTimeout))
 	if err != nil {
 		return fmt.Errorf("bus setup: %w", err)
 	}
