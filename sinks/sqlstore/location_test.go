@@ -80,3 +80,49 @@ func TestRelocate(t *testing.T) {
 		})
 	}
 }
+
+// TestSaveAgainMovesForward: a copy stored again moves to where it was
+// found this time (same or newer UIDVALIDITY), never back to an older one;
+// MoveForward likewise.
+func TestSaveAgainMovesForward(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			s := open(t, d.dsn(t))
+			ctx := context.Background()
+			sum := sha256.Sum256([]byte("raw"))
+			sha := hex.EncodeToString(sum[:])
+			steps := []struct {
+				uidValidity, uid     uint32
+				wantValidity, wantID uint32
+			}{
+				{7, 1, 7, 1},
+				{7, 5, 7, 5}, // the same epoch: the copy found later
+				{9, 2, 9, 2}, // a newer epoch
+				{7, 5, 9, 2}, // an event of the old epoch, late: stays
+			}
+			for i, st := range steps {
+				if _, _, err := s.SaveMessage(ctx, &sinks.Message{CampaignID: "c1", MailboxID: "c1/a", UIDValidity: st.uidValidity,
+					UID: st.uid, RawObject: "o", RawSHA256: sha, RawSize: 3, InternalDate: time.Now(), Class: "submission"}); err != nil {
+					t.Fatal(err)
+				}
+				msgs, err := s.Messages(ctx, "c1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(msgs) != 1 || msgs[0].UIDValidity != st.wantValidity || msgs[0].UID != st.wantID {
+					t.Fatalf("step %d: %d copies, at %d/%d; want one at %d/%d", i, len(msgs), msgs[0].UIDValidity, msgs[0].UID, st.wantValidity, st.wantID)
+				}
+			}
+			for _, mv := range []struct {
+				uidValidity, uid uint32
+				moved            bool
+			}{{8, 1, false}, {9, 4, false}, {10, 3, true}} {
+				moved, err := s.MoveForward(ctx, "c1/a", sha, mv.uidValidity, mv.uid)
+				if err != nil || moved != mv.moved {
+					t.Errorf("MoveForward to %d/%d = %v, %v; want %v", mv.uidValidity, mv.uid, moved, err, mv.moved)
+				}
+			}
+		})
+	}
+}

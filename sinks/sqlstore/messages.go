@@ -21,7 +21,13 @@ var (
 			unit, unit_by, late, findings, analysis, stored_at)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (mailbox_id, raw_sha256) DO NOTHING`)
-	qRelocateMessage  = q(`UPDATE messages SET uid_validity = ?, uid = ? WHERE mailbox_id = ? AND raw_sha256 = ? RETURNING id`)
+	// A copy stored again moves to where it was found this time, but never
+	// back to an older UIDVALIDITY (an event of the old epoch arriving late).
+	qRelocateMessage = q(`
+		UPDATE messages SET
+			uid = CASE WHEN uid_validity <= ? THEN ? ELSE uid END,
+			uid_validity = CASE WHEN uid_validity <= ? THEN ? ELSE uid_validity END
+		WHERE mailbox_id = ? AND raw_sha256 = ? RETURNING id`)
 	qInsertAttachment = q(`
 		INSERT INTO attachments (message_id, idx, parent_idx, name, content_type, kind, size, sha256, details, findings)
 		VALUES (?,?,?,?,?,?,?,?,?,?)`)
@@ -75,7 +81,8 @@ func (s *Store) SaveMessage(ctx context.Context, m *sinks.Message) (id int64, cr
 		if !created {
 			// Already stored (on PostgreSQL, possibly by a transaction
 			// that committed while this insert waited for it).
-			return tx.queryRow(ctx, qRelocateMessage, int64(m.UIDValidity), int64(m.UID), m.MailboxID, m.RawSHA256).Scan(&id)
+			return tx.queryRow(ctx, qRelocateMessage, int64(m.UIDValidity), int64(m.UID), int64(m.UIDValidity), int64(m.UIDValidity),
+				m.MailboxID, m.RawSHA256).Scan(&id)
 		}
 		if err := tx.insertParts(ctx, id, m); err != nil {
 			return err
