@@ -13,7 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"modernc.org/sqlite" // and the "sqlite" database/sql driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Store is the shoubao store on PostgreSQL or SQLite. It is safe for
@@ -115,26 +116,51 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*Store, error
 	p.Set("_txlock", "immediate")
 	// SQLite decodes %XX in a file: URI; escape what would end the path.
 	esc := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite", "file:"+esc+"?"+p.Encode())
-	if err != nil {
-		return nil, fail(what, err)
+	// Processes opening a new database together can find it locked while
+	// one of them switches it to WAL, which SQLite reports at once instead
+	// of waiting out the busy timeout: try again, within that timeout.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		db, err := sql.Open("sqlite", "file:"+esc+"?"+p.Encode())
+		if err != nil {
+			return nil, fail(what, err)
+		}
+		db.SetMaxOpenConns(1)
+		s, err := openDB(ctx, db, sqliteDialect, opts)
+		if err == nil {
+			return s, nil
+		}
+		var se *sqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			return nil, fail(what, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fail(what, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	db.SetMaxOpenConns(1)
-	return open(ctx, db, sqliteDialect, what, opts)
 }
 
 func open(ctx context.Context, db *sql.DB, d *dialect, what string, opts []Option) (*Store, error) {
+	s, err := openDB(ctx, db, d, opts)
+	return s, fail(what, err)
+}
+
+// openDB checks that db answers and brings its schema up to date; it
+// closes db when it fails.
+func openDB(ctx context.Context, db *sql.DB, d *dialect, opts []Option) (*Store, error) {
 	s := &Store{handle: handle{x: db, d: d}, db: db, now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fail(what, err)
+		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fail(what, err)
+		return nil, err
 	}
 	return s, nil
 }
