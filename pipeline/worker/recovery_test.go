@@ -57,22 +57,12 @@ func TestNATSRestartInFlight(t *testing.T) {
 
 func natsRestartInFlight(t *testing.T, outage time.Duration, readDuring bool) {
 	b := setup(t) // the store; the embedded bus of setup is not used
-	port, dir := freePort(t), t.TempDir()
-	stop := natsServer(t, port, dir)
-	defer func() { stop() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	quietLog := slog.New(slog.NewTextHandler(io.Discard, nil))
-	nb, err := bus.Connect(ctx, bus.Options{URL: fmt.Sprintf("nats://127.0.0.1:%d", port), Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nb.Close()
 	const ackWait = 4 * time.Second
-	cons, err := nb.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: ackWait})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := startOwnNATS(ctx, t, ackWait)
+	nb, cons := ns.bus, ns.cons
 	inFlight, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	w := worker.New(b.store, nb, worker.Options{Campaigns: map[string]*config.Campaign{"c1": {ID: "c1"}}, TempDir: t.TempDir(),
@@ -98,12 +88,12 @@ func natsRestartInFlight(t *testing.T, outage time.Duration, readDuring bool) {
 	case <-ctx.Done():
 		t.Fatal("the event never reached the worker")
 	}
-	stop()
+	ns.kill()
 	if readDuring {
 		close(release)
 	}
 	time.Sleep(outage)
-	stop = natsServer(t, port, dir)
+	ns.start()
 	back := time.Now()
 	if !readDuring {
 		close(release)
@@ -140,22 +130,12 @@ func natsRestartInFlight(t *testing.T, outage time.Duration, readDuring bool) {
 func TestNATSRestartMidStream(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	port, dir := freePort(t), t.TempDir()
-	stop := natsServer(t, port, dir)
-	defer func() { stop() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	quietLog := slog.New(slog.NewTextHandler(io.Discard, nil))
-	nb, err := bus.Connect(ctx, bus.Options{URL: fmt.Sprintf("nats://127.0.0.1:%d", port), Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nb.Close()
 	const ackWait = 4 * time.Second
-	cons, err := nb.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: ackWait})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := startOwnNATS(ctx, t, ackWait)
+	nb, cons := ns.bus, ns.cons
 	const n = 150
 	for uid := uint32(1); uid <= n; uid++ {
 		name := bus.ObjectName("c1/a@163.com", 1, uid)
@@ -178,9 +158,9 @@ func TestNATSRestartMidStream(t *testing.T) {
 	for len(b.messages(t)) < 30 {
 		time.Sleep(10 * time.Millisecond)
 	}
-	stop()
+	ns.kill()
 	time.Sleep(2 * time.Second)
-	stop = natsServer(t, port, dir)
+	ns.start()
 	back := time.Now()
 	for len(b.messages(t)) < n {
 		if time.Since(back) > 60*time.Second {

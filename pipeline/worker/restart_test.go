@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/shoubao/shoubao/pipeline/bus"
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/worker"
@@ -46,32 +48,50 @@ func natsServer(t *testing.T, port int, dir string) (stop func()) {
 	return func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 }
 
+// ownNATS is a nats-server process of the test's own, which the test can
+// kill and start again on the same port and data, and a bus connected to
+// it with the worker consumer; both go when the test ends.
+type ownNATS struct {
+	t    *testing.T
+	port int
+	dir  string
+	stop func()
+	bus  *bus.Bus
+	cons jetstream.Consumer
+}
+
+func startOwnNATS(ctx context.Context, t *testing.T, ackWait time.Duration) *ownNATS {
+	t.Helper()
+	n := &ownNATS{t: t, port: freePort(t), dir: t.TempDir()}
+	n.stop = natsServer(t, n.port, n.dir)
+	t.Cleanup(func() { n.stop() })
+	var err error
+	n.bus, err = bus.Connect(ctx, bus.Options{URL: fmt.Sprintf("nats://127.0.0.1:%d", n.port),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(n.bus.Close)
+	if n.cons, err = n.bus.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: ackWait}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// kill kills the server (SIGKILL); start starts it again.
+func (n *ownNATS) kill()  { n.stop() }
+func (n *ownNATS) start() { n.stop = natsServer(n.t, n.port, n.dir) }
+
 // TestNATSRestart: the NATS server is killed and started again while the
 // workers run; an event published after it is back is stored within
 // seconds, with no restart of shoubao.
 func TestNATSRestart(t *testing.T) {
 	b := setup(t) // the store; the embedded bus of setup is not used
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	stop := natsServer(t, port, dir)
-	defer func() { stop() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	quietLog := slog.New(slog.NewTextHandler(io.Discard, nil))
-	nb, err := bus.Connect(ctx, bus.Options{URL: fmt.Sprintf("nats://127.0.0.1:%d", port), Logger: quietLog})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nb.Close()
-	cons, err := nb.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := startOwnNATS(ctx, t, 5*time.Second)
+	nb, cons := ns.bus, ns.cons
 	c := &config.Campaign{ID: "c1"}
 	w := worker.New(b.store, nb, worker.Options{Campaigns: map[string]*config.Campaign{"c1": c}, TempDir: t.TempDir(),
 		AckWait: 5 * time.Second, MinBackoff: 100 * time.Millisecond, Logger: quietLog})
@@ -114,9 +134,9 @@ func TestNATSRestart(t *testing.T) {
 	publish(1)
 	stored(1, 20*time.Second)
 
-	stop()
+	ns.kill()
 	time.Sleep(time.Second)
-	stop = natsServer(t, port, dir)
+	ns.start()
 	publish(2)
 	took := stored(2, 60*time.Second)
 	t.Logf("stored %s after the event was published on the restarted server", took.Round(10*time.Millisecond))
