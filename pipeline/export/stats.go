@@ -200,18 +200,7 @@ func writeByUnit(b *book, c *Campaign, fields []sheets.Field, sum *sheets.Stats,
 	}
 	// Group cells over their rows; top-level labels over both columns;
 	// the 未报送 mark over a unit's whole column.
-	for i := 0; i < len(fields); {
-		j := i
-		for j+1 < len(fields) && fields[j+1].Group == fields[i].Group && fields[i].Group != "" {
-			j++
-		}
-		if fields[i].Group == "" {
-			b.check(sw.MergeCell(cell(1, byUnitFirstRow+i), cell(2, byUnitFirstRow+i)))
-		} else if j > i {
-			b.check(sw.MergeCell(cell(1, byUnitFirstRow+i), cell(1, byUnitFirstRow+j)))
-		}
-		i = j + 1
-	}
+	mergeGroups(b, sw, fields, byUnitFirstRow)
 	for k, u := range c.Units {
 		if u.Stats == nil && len(fields) > 1 {
 			b.check(sw.MergeCell(cell(3+k, byUnitFirstRow), cell(3+k, last)))
@@ -287,18 +276,7 @@ func writeUpward(b *book, c *Campaign, fields []sheets.Field, sum *sheets.Stats,
 		values[2] = total
 		row(r, values, excelize.RowOpts{Height: labelHeight(f, 18, 40)})
 	}
-	for i := 0; i < len(fields); {
-		j := i
-		for j+1 < len(fields) && fields[j+1].Group == fields[i].Group && fields[i].Group != "" {
-			j++
-		}
-		if fields[i].Group == "" {
-			b.check(sw.MergeCell(cell(1, first+i), cell(2, first+i)))
-		} else if j > i {
-			b.check(sw.MergeCell(cell(1, first+i), cell(1, first+j)))
-		}
-		i = j + 1
-	}
+	mergeGroups(b, sw, fields, first)
 	r := first + len(fields) + 1
 	row(r, []any{excelize.Cell{StyleID: b.note, Value: fmt.Sprintf("注：本表为 %d 个单位统计表的合计，分单位数值见“%s”表，来源见“%s”表。", countStats(c), SheetByUnit, SheetSources)}})
 	b.check(sw.MergeCell(cell(1, r), cell(3, r)))
@@ -383,4 +361,22 @@ func valueNotes(t *StatsTable) []string {
 		}
 	}
 	return out
+}
+
+// mergeGroups merges, for fields laid out one a row from row first, each
+// group's label over its rows and each top-level label over both label
+// columns.
+func mergeGroups(b *book, sw *excelize.StreamWriter, fields []sheets.Field, first int) {
+	for i := 0; i < len(fields); {
+		j := i
+		for j+1 < len(fields) && fields[j+1].Group == fields[i].Group && fields[i].Group != "" {
+			j++
+		}
+		if fields[i].Group == "" {
+			b.check(sw.MergeCell(cell(1, first+i), cell(2, first+i)))
+		} else if j > i {
+			b.check(sw.MergeCell(cell(1, first+i), cell(1, first+j)))
+		}
+		i = j + 1
+	}
 }
