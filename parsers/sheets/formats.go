@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,51 +34,40 @@ const (
 	formatODT  = "odt"
 )
 
-// load reads every table of the file at path into grids.
-func load(ctx context.Context, path, name string, opts Options) (grids []*grid, fl finding.List) {
+// load reads every table of the file held by r (size bytes) into grids.
+func load(ctx context.Context, r io.ReaderAt, size int64, name string, opts Options) (grids []*grid, fl finding.List) {
 	defer func() {
 		if p := recover(); p != nil {
 			grids = nil
 			fl.Add(CodeManualReview, "读取表格时出错（%v），需人工核查", p)
 		}
 	}()
-	f, err := os.Open(path)
-	if err != nil {
-		fl.Add(CodeManualReview, "无法打开文件，需人工核查（%v）", err)
+	if size > opts.MaxFileBytes {
+		fl.Add(CodeManualReview, "文件过大（%d 字节，上限 %d 字节），未自动读取，需人工核查", size, opts.MaxFileBytes)
 		return nil, fl
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		fl.Add(CodeManualReview, "无法读取文件，需人工核查（%v）", err)
-		return nil, fl
-	}
-	if st.Size() > opts.MaxFileBytes {
-		fl.Add(CodeManualReview, "文件过大（%d 字节，上限 %d 字节），未自动读取，需人工核查", st.Size(), opts.MaxFileBytes)
-		return nil, fl
-	}
-	if st.Size() == 0 {
+	if size == 0 {
 		fl.Add(CodeManualReview, "文件为空（0 字节），需人工核查")
 		return nil, fl
 	}
 	head := make([]byte, 8)
-	n, _ := io.ReadFull(f, head)
+	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 	ext := strings.ToLower(filepath.Ext(name))
 
 	switch {
 	case bytes.HasPrefix(head, magicZip):
-		if n, ok := xlsx.ZipEntries(f, st.Size()); ok && n > maxZipEntries {
+		if n, ok := xlsx.ZipEntries(r, size); ok && n > maxZipEntries {
 			fl.Add(CodeManualReview, "压缩包内文件过多（%d 个，上限 %d 个），未自动读取，需人工核查", n, maxZipEntries)
 			return nil, fl
 		}
-		switch zipKind(f, st.Size(), ext) {
+		switch zipKind(r, size, ext) {
 		case formatXLSX:
-			return loadXLSX(ctx, f, st.Size(), opts)
+			return loadXLSX(ctx, r, size, opts)
 		case formatDOCX:
-			return loadDOCX(ctx, f, st.Size(), opts)
+			return loadDOCX(ctx, r, size, opts)
 		case formatODS:
-			return loadODS(ctx, f, st.Size(), opts)
+			return loadODS(ctx, r, size, opts)
 		case formatODT:
 			fl.Add(CodeManualReview, "OpenDocument 文本文件（.odt）中的表格无法自动读取，需人工核查")
 			return nil, fl
@@ -87,10 +75,10 @@ func load(ctx context.Context, path, name string, opts Options) (grids []*grid, 
 		fl.Add(CodeManualReview, "文件是压缩包格式，但不是 Excel（.xlsx）、OpenDocument 表格（.ods）或 Word（.docx）文件，需人工核查")
 		return nil, fl
 	case bytes.HasPrefix(head, magicCFB):
-		return loadXLS(ctx, f, ext, opts)
+		return loadXLS(ctx, r, ext, opts)
 	}
-	if textExts[ext] || looksLikeText(f, ext) {
-		return loadCSV(ctx, f, st.Size(), name, opts)
+	if textExts[ext] || looksLikeText(r, ext) {
+		return loadCSV(ctx, r, size, name, opts)
 	}
 	switch ext {
 	case ".doc", ".wps":
@@ -110,12 +98,12 @@ var textExts = map[string]bool{".csv": true, ".tsv": true, ".txt": true}
 // .et) or nothing is really delimited text, as WPS and some systems save
 // a CSV under .xls: no NUL byte and no markup at the start, and a line
 // split by commas or tabs.
-func looksLikeText(f *os.File, ext string) bool {
+func looksLikeText(r io.ReaderAt, ext string) bool {
 	if ext != ".xls" && ext != ".et" && ext != "" {
 		return false
 	}
 	head := make([]byte, 4096)
-	n, _ := f.ReadAt(head, 0)
+	n, _ := r.ReadAt(head, 0)
 	head = head[:n]
 	if n == 0 || bytes.IndexByte(head, 0) >= 0 {
 		return false
@@ -129,14 +117,14 @@ func looksLikeText(f *os.File, ext string) bool {
 }
 
 // loadCSV reads a delimited text table with internal/csvfile.
-func loadCSV(ctx context.Context, f *os.File, size int64, name string, opts Options) ([]*grid, finding.List) {
+func loadCSV(ctx context.Context, r io.ReaderAt, size int64, name string, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
 	lim := xlsxLimits(opts)
 	sheet := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
 	if sheet == "" {
 		sheet = "CSV"
 	}
-	wb, _, err := csvfile.Read(ctx, f, size, sheet, lim)
+	wb, _, err := csvfile.Read(ctx, r, size, sheet, lim)
 	if err != nil && ctx.Err() == nil {
 		if errors.Is(err, csvfile.ErrBinary) {
 			fl.Add(CodeManualReview, "文件不是文本表格（CSV），也不是可识别的 Excel 格式，需人工核查")
@@ -196,10 +184,10 @@ func zipKind(r io.ReaderAt, size int64, ext string) string {
 
 // loadXLSX reads every sheet of an .xlsx/.xlsm workbook with
 // internal/xlsx, streaming each sheet once under its limits.
-func loadXLSX(ctx context.Context, f *os.File, size int64, opts Options) ([]*grid, finding.List) {
+func loadXLSX(ctx context.Context, r io.ReaderAt, size int64, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
 	lim := xlsxLimits(opts)
-	wb, err := xlsx.Read(ctx, f, size, lim)
+	wb, err := xlsx.Read(ctx, r, size, lim)
 	if err != nil && ctx.Err() == nil {
 		fl.Add(CodeManualReview, "%s", xlsxRefusal(err, lim))
 		return nil, fl
@@ -209,10 +197,10 @@ func loadXLSX(ctx context.Context, f *os.File, size int64, opts Options) ([]*gri
 
 // loadODS reads every table of an OpenDocument spreadsheet with
 // internal/ods, streaming content.xml once under the limits of .xlsx.
-func loadODS(ctx context.Context, f *os.File, size int64, opts Options) ([]*grid, finding.List) {
+func loadODS(ctx context.Context, r io.ReaderAt, size int64, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
 	lim := xlsxLimits(opts)
-	wb, err := ods.Read(ctx, f, size, lim)
+	wb, err := ods.Read(ctx, r, size, lim)
 	if err != nil && ctx.Err() == nil {
 		switch {
 		case errors.Is(err, ods.ErrEncrypted):
@@ -332,9 +320,9 @@ func sizeText(n int64) string {
 
 // loadXLS reads a BIFF8 workbook (.xls, and WPS .et, which is the same
 // compound file format).
-func loadXLS(ctx context.Context, f *os.File, ext string, opts Options) ([]*grid, finding.List) {
+func loadXLS(ctx context.Context, r io.ReaderAt, ext string, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
-	sheets, err := xls.Read(ctx, f, xls.Limits{
+	sheets, err := xls.Read(ctx, r, xls.Limits{
 		MaxStreamBytes: opts.MaxUncompressedBytes,
 		MaxCells:       opts.MaxCells,
 		MaxRows:        opts.MaxRows,
@@ -378,9 +366,9 @@ func loadXLS(ctx context.Context, f *os.File, ext string, opts Options) ([]*grid
 // loadDOCX reads the tables of a Word document: one grid per table, with
 // the paragraphs before it (title, "部门/地方（盖章）：…") as one-cell
 // rows and the paragraphs after the last table appended to it.
-func loadDOCX(ctx context.Context, f *os.File, size int64, opts Options) ([]*grid, finding.List) {
+func loadDOCX(ctx context.Context, r io.ReaderAt, size int64, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
-	doc, dfl, err := docx.Read(ctx, f, size, docx.Options{MaxBytes: opts.MaxUncompressedBytes})
+	doc, dfl, err := docx.Read(ctx, r, size, docx.Options{MaxBytes: opts.MaxUncompressedBytes})
 	if err != nil {
 		if ctx.Err() == nil {
 			fl.Add(CodeManualReview, "无法读取 Word 文件，需人工核查（%v）", err)

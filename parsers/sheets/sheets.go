@@ -9,7 +9,6 @@
 package sheets
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -54,7 +53,7 @@ const (
 	KindRecommend = "recommend_table"
 )
 
-// Finding codes of ParseFile (besides those of package docx).
+// Finding codes of Parse (besides those of package docx).
 const (
 	// CodeManualReview: the file could not be read automatically (legacy
 	// .doc, encrypted, damaged, unknown format, too large): an officer must
@@ -67,7 +66,7 @@ const (
 	CodeTimeout = "sheet_timeout"
 )
 
-// Result is what ParseFile found in a file.
+// Result is what Parse found in a file.
 type Result struct {
 	// Kind is KindStats when a statistics table was found, else
 	// KindRecommend when a recommendation list was, else "".
@@ -88,7 +87,7 @@ const (
 	DefaultTimeout              = 2 * time.Minute
 )
 
-// Options bounds ParseFile. Zero fields take the defaults.
+// Options bounds Parse. Zero fields take the defaults.
 type Options struct {
 	// MaxFileBytes: larger files are not read (needs_manual_review).
 	MaxFileBytes int64
@@ -120,35 +119,6 @@ func (o Options) withDefaults() Options {
 		o.Timeout = DefaultTimeout
 	}
 	return o
-}
-
-// ParseFile reads the tables in the file at path: .xlsx/.xlsm and .ods
-// (streamed), .xls and WPS .et (BIFF8), delimited text (.csv), and tables
-// in .docx. name is the file's decoded name; its extension decides the
-// format only when the content's magic bytes do not. Every sheet is read,
-// hidden ones too; a hidden sheet's table is used only when no visible
-// sheet holds a filled one.
-//
-// It never fails on bad input: a file it cannot read gives an empty
-// Result and a needs_manual_review finding.
-func ParseFile(ctx context.Context, path, name string, opts Options) (*Result, []finding.Finding) {
-	opts = opts.withDefaults()
-	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
-	defer cancel()
-	grids, fl := load(ctx, path, name, opts)
-	switch ctx.Err() {
-	case nil:
-	case context.DeadlineExceeded:
-		fl.Add(CodeTimeout, "读取表格超时（上限 %s），结果可能不完整", opts.Timeout)
-	default:
-		fl.Add(CodeTimeout, "读取表格被中止，结果可能不完整")
-	}
-	res := &Result{}
-	fl = append(fl, analyse(grids, res)...)
-	if res.Kind == "" && len(grids) > 0 && grids[0].text && !fl.Has(CodeManualReview) {
-		fl.Add(CodeManualReview, "文件是文本表格（CSV），但其中没有找到统计表或推荐表（按项目名称和表头查找），需人工核查")
-	}
-	return res, fl
 }
 
 // maxAcrossRows: a statistics table laid out across (labels in a row,
