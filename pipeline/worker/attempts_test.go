@@ -86,3 +86,49 @@ func TestQuarantineAfterCutShortAttempts(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedDeliveriesAreNoCrashes: deliveries that fail and give the
+// event back are counted as ended, not as cut short, so that a message
+// whose store write failed twice is read normally on its third delivery
+// (MaxCrashes is 2), and its record is gone once it is stored.
+func TestFailedDeliveriesAreNoCrashes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	b.store.failSaves.Store(2)
+	w, _ := b.run(t, 5)
+	ev := b.publish(t, 1, fixture(t))
+	waitFor(t, "stored", func() bool { return w.Stats().Stored == 1 && b.backlog(t) == 0 })
+	if s := w.Stats(); s.Quarantined != 0 || s.Retried != 2 {
+		t.Fatalf("stats %+v, want 2 retries and no quarantine", s)
+	}
+	m := b.messages(t)[0]
+	if strings.Contains(string(m.Findings), "needs_manual_review") || len(m.Attachments) == 0 || m.Attachments[0].SHA256 == "" {
+		t.Fatalf("message not read normally: findings %s, attachments %+v", m.Findings, m.Attachments)
+	}
+	if a, found, err := b.bus.LookupAttempt(ctx, ev.ID()); err != nil || found {
+		t.Errorf("record after the message was stored: %+v found=%v err=%v", a, found, err)
+	}
+}
+
+// TestFirstDeliveryLeavesNoRecord: a message stored at its first delivery
+// leaves no attempt record; one that fails leaves a record counting one
+// ended attempt and none unfinished.
+func TestFirstDeliveryLeavesNoRecord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setup(t)
+	w, _ := b.run(t, 5)
+	ok := b.publish(t, 1, fixture(t))
+	waitFor(t, "stored", func() bool { return w.Stats().Stored == 1 && b.backlog(t) == 0 })
+	if a, found, err := b.bus.LookupAttempt(ctx, ok.ID()); err != nil || found {
+		t.Errorf("stored at once: record %+v found=%v err=%v, want none", a, found, err)
+	}
+	b.store.failSaves.Store(-1)
+	bad := b.publish(t, 2, append([]byte("X-Copy: 2\r\n"), fixture(t)...)) // other bytes
+	waitFor(t, "a retry", func() bool { return w.Stats().Retried >= 1 })
+	a, found, err := b.bus.LookupAttempt(ctx, bad.ID())
+	if err != nil || !found || a.Ended < 1 || a.Unfinished != 0 {
+		t.Errorf("failed delivery: record %+v found=%v err=%v, want ended ≥ 1 and none unfinished", a, found, err)
+	}
+}

@@ -12,13 +12,16 @@
 // backoff, and a message that keeps failing becomes a dead-letter record
 // after MaxDeliver attempts, while its raw bytes stay in the raw bucket.
 //
-// A message cannot stop the pipeline: each attempt is recorded on the bus
-// before the message is read and removed when the attempt ends, whatever
-// its outcome. An attempt that never ended was cut short by a crash, an
-// out-of-memory kill or a hang; once MaxCrashes attempts of a message have
-// been cut short, the next delivery reads only its header and the names of
-// its parts, stores it with a needs_manual_review finding naming the file
-// that was being read, and records a dead letter.
+// A message cannot stop the pipeline: every delivery that ends without
+// storing the message is recorded on the bus, and from an event's second
+// delivery on each attempt is recorded before the message is read, with
+// the file being read, and removed when the message is stored. A delivery
+// that never ended was cut short by a crash, an out-of-memory kill or a
+// hang; once MaxCrashes deliveries of a message have been cut short, the
+// next reads only its header and the names of its parts, stores it with a
+// needs_manual_review finding naming the file that was being read, and
+// records a dead letter. A first delivery, the common case, costs one
+// lookup of the record and writes nothing when the message is stored.
 package worker
 
 import (
@@ -62,8 +65,10 @@ type Bus interface {
 // Attempts records the handling of events outside the process, so that an
 // attempt cut short by a crash is known at the event's next delivery.
 type Attempts interface {
+	LookupAttempt(ctx context.Context, eventID string) (a bus.Attempt, ok bool, err error)
 	BeginAttempt(ctx context.Context, eventID string) (bus.Attempt, error)
 	NoteAttemptFile(ctx context.Context, a bus.Attempt, file string) error
+	SaveAttempt(ctx context.Context, a bus.Attempt) error
 	EndAttempt(ctx context.Context, eventID string) error
 }
 
@@ -255,7 +260,7 @@ func (w *Worker) Deliver(ctx context.Context, msg jetstream.Msg) {
 		case tries <- struct{}{}:
 		default:
 		}
-		err = w.Handle(hctx, ev)
+		err = w.handle(hctx, ev, attempt)
 		if err == nil || !Unavailable(err) || ctx.Err() != nil {
 			break
 		}
@@ -381,9 +386,15 @@ func (w *Worker) unavailableDelay(try int) time.Duration {
 	return min(d, w.opts.UnavailableRetry)
 }
 
-// Handle processes one event. It returns nil when the message is stored
-// (now or before), and an error only when a retry may succeed.
+// Handle processes one event as a first delivery. It returns nil when the
+// message is stored (now or before), and an error only when a retry may
+// succeed.
 func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
+	return w.handle(ctx, ev, 1)
+}
+
+// handle processes the delivery-th delivery of an event (from 1).
+func (w *Worker) handle(ctx context.Context, ev bus.Event, delivery int) (err error) {
 	if ev.SHA256 != "" {
 		done, err := w.store.HasMessage(ctx, ev.MailboxID, ev.SHA256)
 		if err != nil {
@@ -403,32 +414,30 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 			return nil
 		}
 	}
-	att, err := w.bus.BeginAttempt(ctx, ev.ID())
+	att, began, err := w.beginAttempt(ctx, ev.ID(), delivery)
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
 	}
-	defer func() {
-		ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := w.bus.EndAttempt(ectx, ev.ID()); err != nil {
-			w.log.Warn("worker: cannot end attempt record", "event", ev.ID(), "err", err)
-		}
-	}()
+	defer func() { w.endAttempt(ctx, att, began, err) }()
 	if _, ok := w.opts.Campaigns[ev.CampaignID]; !ok {
 		// Never store a message for a campaign nobody configured: retry
 		// (a process with the new configuration may take it), then a dead
 		// letter.
 		return fmt.Errorf("handle %s: campaign %q is not in this process's configuration", ev.ID(), ev.CampaignID)
 	}
-	cutShort := att.Unfinished - 1
-	quarantine := cutShort >= w.opts.MaxCrashes
+	quarantine := att.cutShort >= w.opts.MaxCrashes
+	cutShort := att.cutShort
 	var node *inspect.Node
 	if quarantine {
 		w.log.Error("worker: message stopped the process before; storing it unread", "event", ev.ID(),
 			"cut_short", cutShort, "file", att.File)
-		node, err = w.quarantine(ctx, ev, att)
+		node, err = w.quarantine(ctx, ev, att.Attempt)
 	} else {
-		node, err = w.inspect(ctx, ev, &att)
+		var note *bus.Attempt
+		if began {
+			note = &att.Attempt
+		}
+		node, err = w.inspect(ctx, ev, note)
 	}
 	if err != nil {
 		return fmt.Errorf("handle %s: %w", ev.ID(), err)
@@ -450,7 +459,7 @@ func (w *Worker) Handle(ctx context.Context, ev bus.Event) error {
 		}
 		dl := sinks.DeadLetter{CampaignID: ev.CampaignID, MailboxID: ev.MailboxID, RawObject: ev.Object,
 			UIDValidity: ev.UIDValidity, UID: ev.UID, Error: reason + "; stored unread for manual review",
-			Attempts: att.Unfinished, FailedAt: time.Now()}
+			Attempts: max(delivery, cutShort+1), FailedAt: time.Now()}
 		if err := w.store.RecordDeadLetter(ctx, dl); err != nil {
 			return fmt.Errorf("handle %s: %w", ev.ID(), err)
 		}
@@ -515,11 +524,10 @@ func (w *Worker) inspect(ctx context.Context, ev bus.Event, att *bus.Attempt) (n
 	defer r.Close()
 	opts := inspect.Options{TempDir: w.opts.TempDir, Limits: w.opts.Limits, Files: w.bus, FFprobe: w.opts.FFprobe,
 		DownloadLinks: w.opts.DownloadLinks, Progress: func(name string) {
-			if att == nil {
-				return
-			}
-			if err := w.bus.NoteAttemptFile(ctx, *att, name); err != nil {
-				w.log.Warn("worker: cannot note the file being read", "event", ev.ID(), "err", err)
+			if att != nil {
+				if err := w.bus.NoteAttemptFile(ctx, *att, name); err != nil {
+					w.log.Warn("worker: cannot note the file being read", "event", ev.ID(), "err", err)
+				}
 			}
 			if w.opts.BeforeFile != nil {
 				w.opts.BeforeFile(name)
