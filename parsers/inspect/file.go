@@ -36,6 +36,9 @@ func File(ctx context.Context, path string, opts Options) (*Node, error) {
 		return nil, fmt.Errorf("inspect file %s: is a directory", path)
 	}
 	in := newInspector(opts)
+	if err := in.checkTempDir(); err != nil {
+		return nil, err
+	}
 	raw := filepath.Base(path)
 	name, changed := mail.SanitizeName(raw)
 	n, err := in.budgeted(ctx, func(ctx context.Context) (*Node, error) {
@@ -55,7 +58,7 @@ func File(ctx context.Context, path string, opts Options) (*Node, error) {
 		}
 		n.Size, n.SHA256 = size, hex.EncodeToString(hash.Sum(nil))
 		in.files++
-		return n, in.analyse(ctx, n, f, 0, 0)
+		return n, in.analyse(ctx, n, &part{in: in, size: size, f: f}, 0, 0)
 	})
 	if err != nil {
 		return nil, err
@@ -67,9 +70,10 @@ func File(ctx context.Context, path string, opts Options) (*Node, error) {
 	return n, nil
 }
 
-// file spools one file's bytes from body to a scratch file, hashing them,
-// then analyses it and hands it to the FileSink. extra returns findings
-// known once body is read (the walker's findings about the part).
+// file spools one file's bytes from body (into memory or a scratch file,
+// see spool), hashing them, then analyses it and hands it to the FileSink.
+// extra returns findings known once body is read (the walker's findings
+// about the part).
 func (in *inspector) file(ctx context.Context, n *Node, body io.Reader, depth, archDepth int, extra func() []finding.Finding) error {
 	n.Findings = []finding.Finding{}
 	in.files++
@@ -78,37 +82,30 @@ func (in *inspector) file(ctx context.Context, n *Node, body io.Reader, depth, a
 		n.Findings = append(n.Findings, finding.New("too_many_files", "文件数超过 %d 个的上限，此文件未检查", in.lim.MaxFiles))
 		return nil
 	}
-	tmp, err := os.CreateTemp(in.opts.TempDir, "shoubao-*")
-	if err != nil {
-		return fmt.Errorf("inspect: create scratch file: %w", err)
-	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
 	hash := sha256.New()
-	size, err := spool(ctx, tmp, hash, body)
+	p, err := in.spool(ctx, hash, body)
 	if err != nil {
 		return err
 	}
-	n.Size, n.SHA256 = size, hex.EncodeToString(hash.Sum(nil))
+	defer p.close()
+	n.Size, n.SHA256 = p.size, hex.EncodeToString(hash.Sum(nil))
 	if extra != nil {
 		n.Findings = append(n.Findings, extra()...)
 	}
-	return in.analyse(ctx, n, tmp, depth, archDepth)
+	return in.analyse(ctx, n, p, depth, archDepth)
 }
 
-// analyse sets the kind of the file held by f (already hashed into n),
+// analyse sets the kind of the file held by p (already hashed into n),
 // expands archives and embedded messages, runs the video and table parsers,
 // and hands the bytes to the FileSink.
-func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, archDepth int) error {
+func (in *inspector) analyse(ctx context.Context, n *Node, p *part, depth, archDepth int) error {
 	if n.Findings == nil {
 		n.Findings = []finding.Finding{}
 	}
 	if in.opts.Progress != nil {
 		in.opts.Progress(n.Name)
 	}
-	res := filekind.Detect(f, n.Size, n.Name)
+	res := filekind.Detect(p, n.Size, n.Name)
 	n.Kind, n.Format = res.Kind, res.Format
 	// A picture named as a video is the unit's video gone wrong, not a
 	// photo: the kind stays video, which cannot be used.
@@ -147,22 +144,25 @@ func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, ar
 	}
 	switch n.Kind {
 	case filekind.Message:
-		if err := in.embeddedMessage(ctx, n, f, depth); err != nil {
+		if err := in.embeddedMessage(ctx, n, p, depth); err != nil {
 			return err
 		}
 	case filekind.Archive:
-		if err := in.archive(ctx, n, f, res.Format, depth, archDepth); err != nil {
+		if err := in.archive(ctx, n, p, res.Format, depth, archDepth); err != nil {
 			return err
 		}
 	case filekind.Report, filekind.StatsTable, filekind.RecommendTable, filekind.Other:
-		if err := in.tables(ctx, n, f, res); err != nil {
+		if err := in.tables(ctx, n, p, res); err != nil {
 			return err
 		}
 	case filekind.Video:
 		if pictureAsVideo {
 			break
 		}
-		info, fl := video.ProbeFile(ctx, f.Name(), video.Options{FFprobe: in.opts.FFprobe})
+		info, fl, err := in.probeVideo(ctx, p)
+		if err != nil {
+			return err
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -171,14 +171,35 @@ func (in *inspector) analyse(ctx context.Context, n *Node, f *os.File, depth, ar
 		n.Findings = append(n.Findings, video.CheckLimit(info, in.opts.VideoLimitSeconds)...)
 	}
 	if in.opts.Files != nil && n.Kind != filekind.Message {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return fmt.Errorf("inspect: rewind scratch file: %w", err)
+		r, err := p.open()
+		if err != nil {
+			return err
 		}
-		if err := in.opts.Files.PutFile(ctx, n.SHA256, n.Size, io.LimitReader(f, n.Size)); err != nil {
+		if err := in.opts.Files.PutFile(ctx, n.SHA256, n.Size, r); err != nil {
 			return fmt.Errorf("inspect: store file %s: %w", n.SHA256, err)
 		}
 	}
 	return nil
+}
+
+// probeVideo measures a video. A part held in memory is written out to a
+// scratch file only when ffprobe is to be asked (Options.FFprobe) and the
+// container could not be read without it: ProbeFile then reads the
+// container again and asks ffprobe.
+func (in *inspector) probeVideo(ctx context.Context, p *part) (*video.Info, []finding.Finding, error) {
+	opts := video.Options{FFprobe: in.opts.FFprobe}
+	if p.inMemory() {
+		info, fl := video.Probe(ctx, p, p.size, opts)
+		if info != nil || opts.FFprobe == "" {
+			return info, fl, nil
+		}
+	}
+	path, err := p.Path()
+	if err != nil {
+		return nil, nil, err
+	}
+	info, fl := video.ProbeFile(ctx, path, opts)
+	return info, fl, nil
 }
 
 // tableFormats are the formats parsers/sheets reads (.doc and .wps only to
@@ -193,7 +214,7 @@ var tableFormats = map[string]bool{
 // is a report (总结, 报告) stays a report, with the table attached. A file
 // whose kind says table but whose table could not be read always carries
 // a finding saying why.
-func (in *inspector) tables(ctx context.Context, n *Node, f *os.File, res filekind.Result) error {
+func (in *inspector) tables(ctx context.Context, n *Node, p *part, res filekind.Result) error {
 	if res.Encrypted {
 		return nil
 	}
@@ -201,7 +222,7 @@ func (in *inspector) tables(ctx context.Context, n *Node, f *os.File, res fileki
 		in.unreadTable(n, fmt.Sprintf("%s 格式的文件无法自动读取表格", strings.ToUpper(res.Format)))
 		return nil
 	}
-	r, fl := sheets.ParseFile(ctx, f.Name(), n.Name, sheets.Options{})
+	r, fl := sheets.Parse(ctx, p, p.size, n.Name, sheets.Options{})
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -260,15 +281,16 @@ var kindNames = map[string]string{
 
 // embeddedMessage walks an .eml file found as an attachment or archive
 // member.
-func (in *inspector) embeddedMessage(ctx context.Context, n *Node, f *os.File, depth int) error {
+func (in *inspector) embeddedMessage(ctx context.Context, n *Node, p *part, depth int) error {
 	if depth >= in.lim.MaxDepth {
 		n.Findings = append(n.Findings, finding.New("too_deep", "嵌套超过 %d 层，邮件 %s 未展开", in.lim.MaxDepth, n.Name))
 		return nil
 	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("inspect: rewind scratch file: %w", err)
+	r, err := p.open()
+	if err != nil {
+		return err
 	}
-	sub, err := in.message(ctx, io.LimitReader(f, n.Size), depth)
+	sub, err := in.message(ctx, r, depth)
 	if err != nil {
 		return err
 	}
@@ -277,9 +299,10 @@ func (in *inspector) embeddedMessage(ctx context.Context, n *Node, f *os.File, d
 	return nil
 }
 
-// spool copies body into dst while hashing, failing on ctx or a write error.
-// Reads are gathered into large writes: decoders hand out a few KiB at a time.
-func spool(ctx context.Context, dst io.Writer, hash io.Writer, body io.Reader) (int64, error) {
+// spoolFile copies body into dst while hashing, failing on ctx or a write
+// error. Reads are gathered into large writes: decoders hand out a few KiB
+// at a time.
+func spoolFile(ctx context.Context, dst io.Writer, hash io.Writer, body io.Reader) (int64, error) {
 	buf := make([]byte, 256<<10)
 	var n int64
 	for {

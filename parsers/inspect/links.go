@@ -71,5 +71,5 @@ func (in *inspector) download(ctx context.Context, l links.Link, depth int) (*No
 	n.Name, _ = mail.SanitizeName(n.Name)
 	n.Size, n.SHA256 = size, hex.EncodeToString(hash.Sum(nil))
 	in.files++
-	return n, in.analyse(ctx, n, tmp, depth+1, 0)
+	return n, in.analyse(ctx, n, &part{in: in, size: size, f: tmp}, depth+1, 0)
 }

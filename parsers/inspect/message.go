@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	netmail "net/mail"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -27,10 +28,32 @@ type inspector struct {
 	// budget is what archives of this input may still expand (created on
 	// first use).
 	budget *archive.Budget
+	// memPart is the largest part held in memory, memLeft the bytes that
+	// parts held in memory may still take (Options.MemBytes).
+	memPart, memLeft int64
 }
 
 func newInspector(opts Options) *inspector {
-	return &inspector{opts: opts, lim: opts.Limits.WithDefaults()}
+	in := &inspector{opts: opts, lim: opts.Limits.WithDefaults()}
+	in.memPart, in.memLeft = opts.memBudget()
+	return in
+}
+
+// checkTempDir fails when Options.TempDir is set but is not a directory:
+// a scratch disk that is missing is an error for every input, not only for
+// those with a part too large to be held in memory.
+func (in *inspector) checkTempDir() error {
+	if in.opts.TempDir == "" {
+		return nil
+	}
+	st, err := os.Stat(in.opts.TempDir)
+	if err != nil {
+		return fmt.Errorf("inspect: scratch dir: %w", err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("inspect: scratch dir %s: not a directory", in.opts.TempDir)
+	}
+	return nil
 }
 
 // Message walks a raw RFC 5322 message read from r, streaming.
@@ -42,6 +65,9 @@ func newInspector(opts Options) *inspector {
 // sha256 of the raw bytes). Message reads r to its end.
 func Message(ctx context.Context, r io.Reader, opts Options) (*Node, error) {
 	in := newInspector(opts)
+	if err := in.checkTempDir(); err != nil {
+		return nil, err
+	}
 	return in.budgeted(ctx, func(ctx context.Context) (*Node, error) {
 		return in.message(ctx, r, 0)
 	})

@@ -10,7 +10,18 @@ import (
 // to os.TempDir(), nothing is stored, default limits apply.
 type Options struct {
 	// TempDir holds the scratch files parts are spooled to ("" = os.TempDir()).
+	// It must exist: Message and File fail at once when it does not, even
+	// when every part is small enough to be held in memory.
 	TempDir string
+	// MemPartBytes: a part (attachment, archive member) of at most this
+	// many bytes is held in memory instead of a scratch file in TempDir
+	// (0 = DefaultMemPartBytes; negative = every part goes to TempDir).
+	MemPartBytes int64
+	// MemBytes bounds the bytes of the parts of one input held in memory
+	// at once (0 = DefaultMemBytes): a part that does not fit in what is
+	// left goes to TempDir. Peak memory grows by about this much per
+	// concurrent Message call.
+	MemBytes int64
 	// Limits bound the work done on one input.
 	Limits Limits
 	// Files, when set, receives every file's bytes.
@@ -28,6 +39,23 @@ type Options struct {
 	// is read (kind detection, archives, tables, videos). The worker records
 	// it, so that a file whose reading kills the process can be named.
 	Progress func(name string)
+}
+
+// Defaults of Options.MemPartBytes and Options.MemBytes.
+const (
+	DefaultMemPartBytes = 1 << 20
+	DefaultMemBytes     = 4 << 20
+)
+
+// memBudget returns the per-part and per-input bytes held in memory.
+func (o Options) memBudget() (part, total int64) {
+	part, total = o.MemPartBytes, o.MemBytes
+	setDefault(&part, DefaultMemPartBytes)
+	setDefault(&total, DefaultMemBytes)
+	if o.MemPartBytes < 0 {
+		part = 0
+	}
+	return part, total
 }
 
 // Limits bound the work done on one input. Zero fields take the defaults.
