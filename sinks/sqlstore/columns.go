@@ -21,18 +21,32 @@ type querier interface {
 type handle struct {
 	x querier
 	d *dialect
+	// ps are the statements prepared once (SQLite's hot queries).
+	ps prepared
 }
 
 func (h handle) exec(ctx context.Context, q query, args ...any) (sql.Result, error) {
-	return h.x.ExecContext(ctx, h.d.text(q), args...)
+	text := h.d.text(q)
+	if st := h.ps.on(ctx, h.x, text); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return h.x.ExecContext(ctx, text, args...)
 }
 
 func (h handle) query(ctx context.Context, q query, args ...any) (*sql.Rows, error) {
-	return h.x.QueryContext(ctx, h.d.text(q), args...)
+	text := h.d.text(q)
+	if st := h.ps.on(ctx, h.x, text); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return h.x.QueryContext(ctx, text, args...)
 }
 
 func (h handle) queryRow(ctx context.Context, q query, args ...any) *sql.Row {
-	return h.x.QueryRowContext(ctx, h.d.text(q), args...)
+	text := h.d.text(q)
+	if st := h.ps.on(ctx, h.x, text); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return h.x.QueryRowContext(ctx, text, args...)
 }
 
 // insert runs a query declared with qInsert and returns the new row's id

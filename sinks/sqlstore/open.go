@@ -162,6 +162,14 @@ func openDB(ctx context.Context, db *sql.DB, d *dialect, opts []Option) (*Store,
 		db.Close()
 		return nil, err
 	}
+	if d == sqliteDialect {
+		ps, err := prepare(ctx, db, d, hotQueries)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		s.handle.ps = ps
+	}
 	return s, nil
 }
 
@@ -187,6 +195,7 @@ func (s *Store) Close() {
 	if s == nil || s.db == nil {
 		return
 	}
+	_ = s.ps.close()
 	_ = s.db.Close()
 }
 
@@ -202,7 +211,7 @@ func (s *Store) inTx(ctx context.Context, f func(tx handle) error) error {
 	if err != nil {
 		return err
 	}
-	if err := f(handle{x: tx, d: s.d}); err != nil {
+	if err := f(handle{x: tx, d: s.d, ps: s.ps}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
