@@ -1,7 +1,9 @@
 package inspect
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-message"
+	gomail "github.com/emersion/go-message/mail"
 
 	"github.com/shoubao/shoubao/parsers/mail/mailtest"
 )
@@ -84,4 +89,60 @@ func BenchmarkMessageLargeAttachment(b *testing.B) {
 		b.ReportMetric(refTime.Seconds(), "ref-s")
 		b.ReportMetric(per.Seconds()/refTime.Seconds(), "x-ref")
 	}
+}
+
+// BenchmarkMessageSmall inspects the 8 KB real-world fixture of the
+// pipeline benchmark (a GBK-named .xlsx table and a photo): "memory" with
+// the default Options (parts held in memory), "scratch" with every part
+// spooled to TempDir (MemPartBytes < 0, the behaviour before parts were
+// held in memory), and the reference "read": the same message's parts
+// decoded by go-message's mail reader into io.Discard.
+//
+//	go test ./parsers/inspect -run XXX -bench MessageSmall -benchmem
+func BenchmarkMessageSmall(b *testing.B) {
+	raw, err := os.ReadFile("../mail/testdata/rfc2231_gbk.eml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct {
+		name    string
+		memPart int64
+	}{{"memory", 0}, {"scratch", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			opts := Options{TempDir: b.TempDir(), MemPartBytes: bc.memPart}
+			b.SetBytes(int64(len(raw)))
+			b.ReportAllocs()
+			for b.Loop() {
+				n, err := Message(context.Background(), bytes.NewReader(raw), opts)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(n.Parts) != 2 {
+					b.Fatalf("%d parts", len(n.Parts))
+				}
+			}
+		})
+	}
+	b.Run("read", func(b *testing.B) {
+		b.SetBytes(int64(len(raw)))
+		b.ReportAllocs()
+		for b.Loop() {
+			mr, err := gomail.CreateReader(bytes.NewReader(raw))
+			if err != nil && !message.IsUnknownCharset(err) {
+				b.Fatal(err)
+			}
+			for {
+				p, err := mr.NextPart()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, p.Body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 }
