@@ -1,0 +1,116 @@
+package sheets
+
+import (
+	"bytes"
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// equivUnits are the units parseValue is asked with.
+var equivUnits = []string{"", "万元", "人次", "次", "个"}
+
+// checkEquivalent fails t when fold, labelKey, dropBrackets, parseValue or
+// the matcher give for s anything else than the reference implementations
+// of ref_test.go, to the bit.
+func checkEquivalent(t *testing.T, m *matcher, rm *refMatcher, s string) {
+	t.Helper()
+	if got, want := fold(s), refFold(s); got != want {
+		t.Fatalf("fold(%q) = %q, want %q", s, got, want)
+	}
+	if got, want := dropBrackets(s), refDropBrackets(s); got != want {
+		t.Fatalf("dropBrackets(%q) = %q, want %q", s, got, want)
+	}
+	key, wantKey := labelKey(s), refLabelKey(s)
+	if key != wantKey {
+		t.Fatalf("labelKey(%q) = %q, want %q", s, key, wantKey)
+	}
+	for _, u := range equivUnits {
+		v, ok := parseValue(s, u)
+		rv, rok := refParseValue(s, u)
+		if ok != rok || (v == nil) != (rv == nil) || v != nil && math.Float64bits(*v) != math.Float64bits(*rv) {
+			t.Fatalf("parseValue(%q, %q) = %v, %v; want %v, %v", s, u, deref(v), ok, deref(rv), rok)
+		}
+	}
+	for _, k := range []string{key, s} {
+		gi, gs := m.bestGroup(k)
+		rgi, rgs := rm.bestGroup(k)
+		if gi != rgi || math.Float64bits(gs) != math.Float64bits(rgs) {
+			t.Fatalf("bestGroup(%q) = %d, %v; want %d, %v", k, gi, gs, rgi, rgs)
+		}
+		for scope := -2; scope < len(templateGroups); scope++ {
+			fi, fs := m.bestField(k, scope)
+			rfi, rfs := rm.bestField(k, scope)
+			if fi != rfi || math.Float64bits(fs) != math.Float64bits(rfs) {
+				t.Fatalf("bestField(%q, %d) = %d, %v; want %d, %v", k, scope, fi, fs, rfi, rfs)
+			}
+		}
+	}
+}
+
+// equivTexts are texts of every kind a cell holds: the template's labels
+// and their variants, numbers as typed, and every cell of the fixtures.
+func equivTexts(t testing.TB) []string {
+	texts := []string{
+		"", " ", "　", "\u200b", "\ufeff", "ＡＢＣ", "Ａ１", "ﬁ", "①", "㎡", "Ⅻ", "e\u0301", "\u0301", "가", "ᄀ\u1161",
+		"3万", "一千二百", "约500", "1,200", "0.5", "三万五", "十", "无", "12篇（条）", "30000元", "3万元", "5千",
+		"1e3", "+5", "-5", "1.", ".5", "NaN", "inf", "0x10", "１２", "１，２００", "约 3 万", "大约3万余元", "2万人次",
+		"其他", "其 他 人 员", "（单位：万元）", "一、科普活动开展次数", "(三)其中：青少年", "1.宣传报道数量（个）",
+		"市财政投入", "2024 年晋城市科技活动周开展情况统计表", "填表人：张三", "部门/地方（盖章）：城区教育和科技局",
+		"[未闭合", "《书名》", "〔2024〕", "A\tB\nC\rD", "ǅ", "İ", "ẞ", "\u00a0x\u2003", "\x00", "\xff\xfe", "a\xc0b",
+	}
+	for _, f := range templateFields {
+		texts = append(texts, f.Label, f.Group, f.Unit, f.Label+"（"+f.Unit+"）", "其中："+f.Label)
+		r := []rune(f.Label)
+		texts = append(texts, string(r[:len(r)/2]), string(r[len(r)/2:]), string(r[1:]))
+	}
+	texts = append(texts, templateGroups...)
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.*"))
+	for _, path := range files {
+		if strings.HasSuffix(path, ".golden") || strings.HasSuffix(path, ".sh") || strings.HasSuffix(path, ".py") {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		grids, _ := load(context.Background(), bytes.NewReader(data), int64(len(data)), filepath.Base(path), Options{}.withDefaults())
+		for _, g := range grids {
+			for _, row := range g.rows {
+				for _, c := range row {
+					texts = append(texts, c, cleanCell(c))
+				}
+			}
+		}
+	}
+	return texts
+}
+
+// TestFastEquivalent: the fast label matcher, fold, labelKey and
+// parseValue agree with the reference implementations on every text.
+func TestFastEquivalent(t *testing.T) {
+	m, rm := newMatcher(), newRefMatcher()
+	n := 0
+	for _, s := range equivTexts(t) {
+		checkEquivalent(t, m, rm, s)
+		n++
+	}
+	if n < 500 {
+		t.Fatalf("only %d texts compared", n)
+	}
+}
+
+// FuzzFastEquivalent compares the fast implementations with the
+// reference ones on arbitrary texts.
+func FuzzFastEquivalent(f *testing.F) {
+	for _, s := range equivTexts(f) {
+		f.Add(s)
+	}
+	m, rm := newMatcher(), newRefMatcher()
+	f.Fuzz(func(t *testing.T, s string) {
+		checkEquivalent(t, m, rm, s)
+	})
+}
