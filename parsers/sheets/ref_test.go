@@ -194,6 +194,7 @@ func refIsSubsequence(a, b []rune) bool {
 	}
 	return i == len(a)
 }
+
 // fold returns s in NFKC form (full-width letters, digits, brackets and
 // colons become half-width) without white space.
 func refFold(s string) string {
@@ -391,4 +392,3 @@ func refParseNumber(s string) (float64, bool) {
 	}
 	return total + section + num, true
 }
-
