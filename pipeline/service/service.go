@@ -395,12 +395,22 @@ func (s *Service) Once(ctx context.Context) error {
 }
 
 // drainOutbox sends (or previews) every job decided so far, waiting for
-// those that are retried later, until each has an outcome.
+// those that are retried later, until each has an outcome. Jobs are
+// claimed by a few drains at once (as by several send processes), so
+// that composing one receipt and waiting on the mail server for another
+// overlap.
 func (s *Service) drainOutbox(ctx context.Context) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
+	drains := min(max(s.cfg.Worker.Concurrency, 1), 4)
 	for {
-		if _, err := s.sender.Drain(ctx); err != nil {
+		errs := make([]error, drains)
+		var wg sync.WaitGroup
+		for i := range drains {
+			wg.Go(func() { _, errs[i] = s.sender.Drain(ctx) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
 			return fmt.Errorf("outbox: %w", err)
 		}
 		n, err := s.store.UnfinishedJobs(ctx)
@@ -418,7 +428,6 @@ func (s *Service) drainOutbox(ctx context.Context) error {
 	}
 }
 
-// waitIdle waits until the consumer has no pending or unacknowledged event.
 func (s *Service) waitIdle(ctx context.Context) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
