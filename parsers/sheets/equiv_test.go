@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // equivUnits are the units parseValue is asked with.
@@ -58,6 +61,8 @@ func equivTexts(t testing.TB) []string {
 		"", " ", "　", "\u200b", "\ufeff", "ＡＢＣ", "Ａ１", "ﬁ", "①", "㎡", "Ⅻ", "e\u0301", "\u0301", "가", "ᄀ\u1161",
 		"3万", "一千二百", "约500", "1,200", "0.5", "三万五", "十", "无", "12篇（条）", "30000元", "3万元", "5千",
 		"1e3", "+5", "-5", "1.", ".5", "NaN", "inf", "0x10", "１２", "１，２００", "约 3 万", "大约3万余元", "2万人次",
+		"1,200", "12,345.67", "1,2345", "1,234,", ",123", "1234,567", "1,234.", "1,234.5.6", "1,234.5,6", "1,000万", "约1,200元",
+		"１，２３４．５", "5+", "5++", "+", "--", "-", "1e400", "1e-400", "00012", "1_000", "0x1p-2", "Inf", "+Inf", "1.5e3万",
 		"其他", "其 他 人 员", "（单位：万元）", "一、科普活动开展次数", "(三)其中：青少年", "1.宣传报道数量（个）",
 		"市财政投入", "2024 年晋城市科技活动周开展情况统计表", "填表人：张三", "部门/地方（盖章）：城区教育和科技局",
 		"[未闭合", "《书名》", "〔2024〕", "A\tB\nC\rD", "ǅ", "İ", "ẞ", "\u00a0x\u2003", "\x00", "\xff\xfe", "a\xc0b",
@@ -113,4 +118,39 @@ func FuzzFastEquivalent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		checkEquivalent(t, m, rm, s)
 	})
+}
+
+// TestFoldedRunes checks every character folded accepts: fold leaves it
+// as it is, and it combines with nothing before it in NFKC (so a text of
+// such characters is in NFKC form whatever their order).
+func TestFoldedRunes(t *testing.T) {
+	n := 0
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if r >= 0xd800 && r <= 0xdfff {
+			continue // surrogates: not in a valid UTF-8 text
+		}
+		s := string(r)
+		if !folded(s) {
+			continue
+		}
+		n++
+		p := norm.NFKC.PropertiesString(s)
+		if !p.BoundaryBefore() || p.Decomposition() != nil || p.CCC() != 0 || !norm.NFKC.IsNormalString(s) {
+			t.Errorf("folded accepts %U, which NFKC may change or combine", r)
+		}
+		if refFold(s) != s || refFold("a"+s+"a") != "a"+s+"a" {
+			t.Errorf("folded accepts %U, which fold changes", r)
+		}
+	}
+	if n < 20000 {
+		t.Errorf("folded accepts only %d characters", n)
+	}
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if s := string(r); !hasBracket(s) && refDropBrackets(s) != s {
+			t.Errorf("hasBracket(%U) = false, but dropBrackets changes it", r)
+		}
+		if s := string(r); plainKey(s) && (unicode.IsPunct(r) || unicode.IsSymbol(r)) {
+			t.Errorf("plainKey accepts %U, a punctuation or symbol", r)
+		}
+	}
 }

@@ -11,6 +11,9 @@ import (
 // fold returns s in NFKC form (full-width letters, digits, brackets and
 // colons become half-width) without white space.
 func fold(s string) string {
+	if folded(s) {
+		return s // the common case: nothing to change, nothing to copy
+	}
 	s = norm.NFKC.String(s)
 	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
@@ -18,6 +21,43 @@ func fold(s string) string {
 		}
 		return unicode.ToLower(r)
 	}, s)
+}
+
+// folded reports whether s is made only of characters fold leaves as they
+// are whatever surrounds them: ASCII but for upper-case letters, spaces
+// and controls, the CJK unified ideographs, and common CJK punctuation.
+// Each is in NFKC form and combines with nothing before it, so a text of
+// them is in NFKC form (TestFoldedRunes checks every character).
+func folded(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c <= ' ' || c >= 0x7f || 'A' <= c && c <= 'Z' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !foldedRune(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// foldedRune reports whether r, not ASCII, is one folded accepts.
+func foldedRune(r rune) bool {
+	switch {
+	case r >= 0x4e00 && r <= 0x9fff: // CJK unified ideographs
+		return true
+	case r >= 0x3001 && r <= 0x3002, r >= 0x300a && r <= 0x3011, r >= 0x3014 && r <= 0x3015: // 、。《》「」『』【】〔〕
+		return true
+	case r >= 0x2018 && r <= 0x2019, r >= 0x201c && r <= 0x201d, r == 0x2014: // ‘’“”—
+		return true
+	}
+	return false
 }
 
 // labelKey reduces a row label to what identifies it: folded, bracketed
@@ -32,6 +72,9 @@ func labelKey(s string) string {
 		s = strings.TrimSuffix(s, suffix)
 	}
 	s = strings.TrimPrefix(s, "其中:")
+	if plainKey(s) {
+		return s // no punctuation or symbol to drop
+	}
 	return strings.Map(func(r rune) rune {
 		if unicode.IsPunct(r) || unicode.IsSymbol(r) {
 			return -1
@@ -40,9 +83,33 @@ func labelKey(s string) string {
 	}, s)
 }
 
+// plainKey reports whether s holds only ASCII letters and digits and CJK
+// unified ideographs: no punctuation or symbol.
+func plainKey(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r < 0x4e00 || r > 0x9fff {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
 // dropBrackets removes bracketed segments, nested or not; an unclosed
 // bracket drops the rest of the text.
 func dropBrackets(s string) string {
+	if !hasBracket(s) {
+		return s
+	}
 	var b strings.Builder
 	depth := 0
 	for _, r := range s {
@@ -61,6 +128,29 @@ func dropBrackets(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// hasBracket reports whether dropBrackets may change s: it holds a
+// bracket, or bytes that are not UTF-8 (written back as U+FFFD).
+func hasBracket(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch c {
+			case '(', '[', '{', '<', ')', ']', '}', '>':
+				return true
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '【', '〔', '《', '】', '〕', '》', utf8.RuneError:
+			return true
+		}
+		i += size
+	}
+	return false
 }
 
 // hasHan reports whether s holds a Chinese character.

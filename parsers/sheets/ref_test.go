@@ -6,6 +6,7 @@ package sheets
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -295,7 +296,7 @@ func refParseValue(raw, unit string) (*float64, bool) {
 			}
 		}
 	}
-	if m := thousands.FindString(s); m != "" && len(m) == len(s) {
+	if m := refThousands.FindString(s); m != "" && len(m) == len(s) {
 		s = strings.ReplaceAll(s, ",", "")
 	}
 	v, ok := refParseNumber(s)
@@ -392,3 +393,5 @@ func refParseNumber(s string) (float64, bool) {
 	}
 	return total + section + num, true
 }
+
+var refThousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?`)

@@ -44,6 +44,7 @@ func readStats(g *grid, m *matcher) *statsRead {
 	cur := carry{group: -1}
 	var hdr *valueHeader
 	unitSeen := false
+	qs := m.queries()
 
 	for r := range g.rows {
 		// A statistics table is short: give up on a long sheet that names
@@ -72,8 +73,8 @@ func readStats(g *grid, m *matcher) *statsRead {
 			if c.isValue {
 				continue
 			}
-			if gi, gs := m.bestGroup(c.key); gi >= 0 {
-				if _, fs := m.bestField(c.key, -1); fs < gs {
+			if gi, gs := qs.bestGroup(c.key); gi >= 0 {
+				if _, fs := qs.bestField(c.key, -1); fs < gs {
 					group, groupCol = gi, c.col
 				}
 				break
@@ -85,12 +86,16 @@ func readStats(g *grid, m *matcher) *statsRead {
 		}
 		// The field label: the best-scoring label cell right of the group.
 		fi, fcol, fscore := -1, -1, 0.0
+		groupKey := ""
+		if groupCol >= 0 {
+			groupKey = labelKey(g.label(r, groupCol))
+		}
 		bestIn := func(scope int) {
 			for _, c := range cells {
-				if c.isValue || c.col <= groupCol || (groupCol >= 0 && c.key == labelKey(g.label(r, groupCol))) {
+				if c.isValue || c.col <= groupCol || (groupCol >= 0 && c.key == groupKey) {
 					continue
 				}
-				if i, s := m.bestField(c.key, scope); i >= 0 && s > fscore {
+				if i, s := qs.bestField(c.key, scope); i >= 0 && s > fscore {
 					fi, fcol, fscore = i, c.col, s
 				}
 			}
@@ -128,7 +133,7 @@ func readStats(g *grid, m *matcher) *statsRead {
 		}
 		last = r
 		f := templateFields[fi]
-		raw, formula, isFormula := valueOf(g, r, fcol, groupCol, hdr, m)
+		raw, formula, isFormula := valueOf(g, r, fcol, groupCol, hdr, qs)
 		if found[fi] {
 			if prev := st.Fields[f.Label]; prev.Raw != "" || raw == "" {
 				if raw != "" && raw != prev.Raw {
@@ -250,7 +255,7 @@ func headerOf(g *grid, r int, cells []rowCell) *valueHeader {
 // result is returned as such (isFormula), never passed over for a
 // neighbour's value; so is a blank value cell followed by another
 // field's label.
-func valueOf(g *grid, r, col, groupCol int, hdr *valueHeader, m *matcher) (raw, formula string, isFormula bool) {
+func valueOf(g *grid, r, col, groupCol int, hdr *valueHeader, qs *queries) (raw, formula string, isFormula bool) {
 	label := cleanCell(g.label(r, col))
 	at := func(c int) (string, string, bool, bool) { // raw, formula, isFormula, done
 		if f, ok := g.formulaAt(r, c); ok {
@@ -264,7 +269,7 @@ func valueOf(g *grid, r, col, groupCol int, hdr *valueHeader, m *matcher) (raw, 
 			return "", "", false, false
 		}
 		if _, isNum := parseValue(t, ""); !isNum && hasHan(t) {
-			if i, _ := m.bestField(labelKey(t), -1); i >= 0 {
+			if i, _ := qs.bestField(labelKey(t), -1); i >= 0 {
 				return "", "", false, true // the next field's label: this one is blank
 			}
 		}

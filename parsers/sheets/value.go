@@ -2,9 +2,9 @@ package sheets
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // noneWords are the texts people put in a cell to say "none": the value
@@ -26,7 +26,39 @@ var (
 	unitSuffixes = []string{"万人次", "人次", "万人", "万元", "元", "人", "次", "个", "家", "篇", "条", "场", "所", "项", "期", "座", "处", "名", "位", "批"}
 )
 
-var thousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?`)
+// isThousands reports whether s is a number written with thousands
+// separators, all of it: ^\d{1,3}(,\d{3})+(\.\d+)?$ ("1,200", "12,345.6").
+func isThousands(s string) bool {
+	digits := func(i int) int { // the end of the digits from i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		return i
+	}
+	i := digits(0)
+	if i == 0 || i > 3 {
+		return false
+	}
+	groups := 0
+	for i < len(s) && s[i] == ',' {
+		j := digits(i + 1)
+		if j-i-1 != 3 {
+			return false
+		}
+		i, groups = j, groups+1
+	}
+	if groups == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return false
+		}
+		i = j
+	}
+	return i == len(s)
+}
 
 // parseValue reads a statistics value as typed into a row whose unit is
 // unit ("万元", "人次", …). It returns (nil, true) when the cell was left
@@ -46,6 +78,16 @@ func parseValue(raw, unit string) (*float64, bool) {
 	if noneWords[s] {
 		zero := 0.0
 		return &zero, true
+	}
+	if plainFloat(s) && !strings.HasSuffix(s, "+") {
+		// The common case, a number as typed: nothing to cut, no
+		// thousands separator, no magnitude, no unit.
+		v, ok := parseNumber(s)
+		if !ok {
+			return nil, false
+		}
+		v = math.Round(v*1e9) / 1e9
+		return &v, true
 	}
 	if t := dropBrackets(s); t != s && t != "" {
 		s = t
@@ -73,7 +115,7 @@ func parseValue(raw, unit string) (*float64, bool) {
 			}
 		}
 	}
-	if m := thousands.FindString(s); m != "" && len(m) == len(s) {
+	if isThousands(s) {
 		s = strings.ReplaceAll(s, ",", "")
 	}
 	v, ok := parseNumber(s)
@@ -113,22 +155,21 @@ func parseNumber(s string) (float64, bool) {
 			return v, true
 		}
 	}
-	rs := []rune(s)
 	var (
 		total, section, num float64
 		haveNum             bool
 		lastSmall           float64 // multiplier just before a trailing digit
 		seen                bool
 	)
-	for i := 0; i < len(rs); {
-		r := rs[i]
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r >= '0' && r <= '9' || r == '.':
 			j := i
-			for j < len(rs) && (rs[j] >= '0' && rs[j] <= '9' || rs[j] == '.') {
+			for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '.') {
 				j++
 			}
-			v, err := strconv.ParseFloat(string(rs[i:j]), 64)
+			v, err := strconv.ParseFloat(s[i:j], 64)
 			if err != nil || haveNum {
 				return 0, false
 			}
@@ -139,7 +180,7 @@ func parseNumber(s string) (float64, bool) {
 			d := hanDigits[r]
 			if d == 0 {
 				lastSmall = 0 // 零 ends the colloquial "一千二" reading
-				i++
+				i += size
 				seen = true
 				continue
 			}
@@ -169,7 +210,7 @@ func parseNumber(s string) (float64, bool) {
 		default:
 			return 0, false
 		}
-		i++
+		i += size
 	}
 	if !seen {
 		return 0, false
