@@ -38,6 +38,11 @@ func checkEquivalent(t *testing.T, m *matcher, rm *refMatcher, s string) {
 			t.Fatalf("parseValue(%q, %q) = %v, %v; want %v, %v", s, u, deref(v), ok, deref(rv), rok)
 		}
 	}
+	for _, f := range []string{fold(s), strings.ReplaceAll(fold(s), "\n", "")} {
+		if unitLine.MatchString(f) && !unitPrefix(f) {
+			t.Fatalf("unitPrefix(%q) = false, but unitLine matches it", f)
+		}
+	}
 	for _, k := range []string{key, s} {
 		gi, gs := m.bestGroup(k)
 		rgi, rgs := rm.bestGroup(k)
@@ -65,7 +70,7 @@ func equivTexts(t testing.TB) []string {
 		"１，２３４．５", "5+", "5++", "+", "--", "-", "1e400", "1e-400", "00012", "1_000", "0x1p-2", "Inf", "+Inf", "1.5e3万",
 		"其他", "其 他 人 员", "（单位：万元）", "一、科普活动开展次数", "(三)其中：青少年", "1.宣传报道数量（个）",
 		"市财政投入", "2024 年晋城市科技活动周开展情况统计表", "填表人：张三", "部门/地方（盖章）：城区教育和科技局",
-		"[未闭合", "《书名》", "〔2024〕", "A\tB\nC\rD", "ǅ", "İ", "ẞ", "\u00a0x\u2003", "\x00", "\xff\xfe", "a\xc0b",
+		"[未闭合", "部门/地方（盖章）：", "单位名称:某局", "填报单位：x", "地方:", "单位（盖章）：", "报送单位 ：", "部门\n/地方：", "《书名》", "〔2024〕", "A\tB\nC\rD", "ǅ", "İ", "ẞ", "\u00a0x\u2003", "\x00", "\xff\xfe", "a\xc0b",
 	}
 	for _, f := range templateFields {
 		texts = append(texts, f.Label, f.Group, f.Unit, f.Label+"（"+f.Unit+"）", "其中："+f.Label)
@@ -120,31 +125,42 @@ func FuzzFastEquivalent(f *testing.F) {
 	})
 }
 
-// TestFoldedRunes checks every character folded accepts: fold leaves it
-// as it is, and it combines with nothing before it in NFKC (so a text of
-// such characters is in NFKC form whatever their order).
-func TestFoldedRunes(t *testing.T) {
+// TestQuickFoldRunes checks every character quickFold accepts: fold
+// gives the same for it alone and between two others, and in NFKC it
+// combines with nothing before it (so a text of such characters is folded
+// character by character, whatever their order).
+func TestQuickFoldRunes(t *testing.T) {
 	n := 0
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if r >= 0xd800 && r <= 0xdfff {
 			continue // surrogates: not in a valid UTF-8 text
 		}
 		s := string(r)
-		if !folded(s) {
+		got, ok := quickFold(s)
+		if !ok {
 			continue
 		}
 		n++
-		p := norm.NFKC.PropertiesString(s)
-		if !p.BoundaryBefore() || p.Decomposition() != nil || p.CCC() != 0 || !norm.NFKC.IsNormalString(s) {
-			t.Errorf("folded accepts %U, which NFKC may change or combine", r)
+		if !norm.NFKC.PropertiesString(s).BoundaryBefore() {
+			t.Errorf("quickFold accepts %U, which NFKC may combine with what precedes it", r)
 		}
-		if refFold(s) != s || refFold("a"+s+"a") != "a"+s+"a" {
-			t.Errorf("folded accepts %U, which fold changes", r)
+		if want := refFold(s); got != want {
+			t.Errorf("quickFold(%U) = %q, fold gives %q", r, got, want)
+		}
+		if got, _ := quickFold("a" + s + "a"); got != refFold("a"+s+"a") {
+			t.Errorf("quickFold(a%Ua) = %q, fold gives %q", r, got, refFold("a"+s+"a"))
+		}
+		if got, _ := quickFold("一" + s + "Ａ"); got != refFold("一"+s+"Ａ") {
+			t.Errorf("quickFold(一%UＡ) = %q, fold gives %q", r, got, refFold("一"+s+"Ａ"))
 		}
 	}
 	if n < 20000 {
-		t.Errorf("folded accepts only %d characters", n)
+		t.Errorf("quickFold accepts only %d characters", n)
 	}
+}
+
+// TestRuneSets checks hasBracket and plainKey against every character.
+func TestRuneSets(t *testing.T) {
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if s := string(r); !hasBracket(s) && refDropBrackets(s) != s {
 			t.Errorf("hasBracket(%U) = false, but dropBrackets changes it", r)

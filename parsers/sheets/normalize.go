@@ -11,8 +11,8 @@ import (
 // fold returns s in NFKC form (full-width letters, digits, brackets and
 // colons become half-width) without white space.
 func fold(s string) string {
-	if folded(s) {
-		return s // the common case: nothing to change, nothing to copy
+	if t, ok := quickFold(s); ok {
+		return t
 	}
 	s = norm.NFKC.String(s)
 	return strings.Map(func(r rune) rune {
@@ -23,28 +23,69 @@ func fold(s string) string {
 	}, s)
 }
 
-// folded reports whether s is made only of characters fold leaves as they
-// are whatever surrounds them: ASCII but for upper-case letters, spaces
-// and controls, the CJK unified ideographs, and common CJK punctuation.
-// Each is in NFKC form and combines with nothing before it, so a text of
-// them is in NFKC form (TestFoldedRunes checks every character).
-func folded(s string) bool {
+// quickFold is fold for a text made only of characters whose NFKC form
+// does not depend on what surrounds them (each combines with nothing
+// before it): ASCII, the full-width forms of ASCII (U+FF01–U+FF5E) and
+// the ideographic space, the CJK unified ideographs and common CJK
+// punctuation (TestQuickFoldRunes checks every character it accepts). Such
+// a text is folded character by character; ok is false for any other
+// text. A text with nothing to change is returned as it is.
+func quickFold(s string) (t string, ok bool) {
+	same := true
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c <= ' ' || c >= 0x7f || 'A' <= c && c <= 'Z' {
-				return false
+			if isASCIISpace(c) || 'A' <= c && c <= 'Z' {
+				same = false
 			}
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if !foldedRune(r) {
-			return false
+		switch {
+		case foldedRune(r):
+		case r >= 0xff01 && r <= 0xff5e || r == 0x3000:
+			same = false
+		default:
+			return "", false
 		}
 		i += size
 	}
-	return true
+	if same {
+		return s, true
+	}
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		switch {
+		case r >= 0xff01 && r <= 0xff5e:
+			r -= 0xff01 - '!' // its ASCII form
+		case r == 0x3000:
+			continue // a space
+		}
+		if r < utf8.RuneSelf {
+			c := byte(r)
+			switch {
+			case isASCIISpace(c):
+				continue
+			case 'A' <= c && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			b = append(b, c)
+			continue
+		}
+		b = utf8.AppendRune(b, r)
+	}
+	return string(b), true
+}
+
+// isASCIISpace reports whether c is an ASCII white space character, as
+// unicode.IsSpace has them.
+func isASCIISpace(c byte) bool {
+	switch c {
+	case '\t', '\n', '\v', '\f', '\r', ' ':
+		return true
+	}
+	return false
 }
 
 // foldedRune reports whether r, not ASCII, is one folded accepts.

@@ -430,6 +430,20 @@ func isNote(cells []rowCell) bool {
 // "填报单位：…" and the like, after fold.
 var unitLine = regexp.MustCompile(`^(?:部门/地方|部门|地方|填报单位|报送单位|单位名称|单位)[^:]{0,8}:(.*)$`)
 
+// unitPrefix reports whether f starts as unitLine requires, with a
+// colon after: a cheap test before the regular expression.
+func unitPrefix(f string) bool {
+	if !strings.Contains(f, ":") {
+		return false
+	}
+	for _, p := range []string{"部门", "地方", "填报单位", "报送单位", "单位"} {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // unitFromRow finds the reporting unit in a row; ok is true when the row
 // is the unit line even if the unit was left blank.
 func unitFromRow(cells []rowCell) (string, bool) {
@@ -437,6 +451,9 @@ func unitFromRow(cells []rowCell) (string, bool) {
 		f := fold(c.text)
 		if strings.Contains(f, "\n") {
 			f = strings.ReplaceAll(f, "\n", "")
+		}
+		if !unitPrefix(f) {
+			continue // unitLine cannot match
 		}
 		m := unitLine.FindStringSubmatch(f)
 		if m == nil || !(strings.Contains(f, "盖章") || strings.HasPrefix(f, "填报") || strings.HasPrefix(f, "报送") || strings.HasPrefix(f, "部门")) {

@@ -92,6 +92,9 @@ func parseValue(raw, unit string) (*float64, bool) {
 	if t := dropBrackets(s); t != s && t != "" {
 		s = t
 	}
+	if !numberText(s) {
+		return nil, false // a label: no cutting leaves a number
+	}
 	scale, yuan := 1.0, false
 	for changed := true; changed; {
 		changed = false
@@ -139,6 +142,43 @@ var (
 	hanSmall = map[rune]float64{'十': 10, '拾': 10, '百': 100, '佰': 100, '千': 1000, '仟': 1000}
 	hanLarge = map[rune]float64{'万': 1e4, '萬': 1e4, '亿': 1e8}
 )
+
+// numberRunes are the characters of the texts parseValue reads as a
+// number: what parseNumber reads, and the approximation words and units
+// it cuts first.
+var numberRunes = func() map[rune]bool {
+	set := map[rune]bool{}
+	for _, r := range "0123456789.,eE+-" {
+		set[r] = true
+	}
+	for _, m := range []map[rune]float64{hanDigits, hanSmall, hanLarge} {
+		for r := range m {
+			set[r] = true
+		}
+	}
+	for _, words := range [][]string{approxPrefixes, approxSuffixes, unitSuffixes} {
+		for _, w := range words {
+			for _, r := range w {
+				set[r] = true
+			}
+		}
+	}
+	return set
+}()
+
+// numberText reports whether s holds only numberRunes: parseValue reads
+// no other text as a number.
+func numberText(s string) bool {
+	for _, r := range s {
+		if r < utf8.RuneSelf && r >= '0' && r <= '9' {
+			continue
+		}
+		if !numberRunes[r] {
+			return false
+		}
+	}
+	return true
+}
 
 // parseNumber reads a number written with Arabic digits, Chinese numerals
 // or a mix of both ("1.5万", "三", "十二", "一千二百", "一千二" = 1200,
