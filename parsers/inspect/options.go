@@ -18,9 +18,11 @@ type Options struct {
 	// (0 = DefaultMemPartBytes; negative = every part goes to TempDir).
 	MemPartBytes int64
 	// MemBytes bounds the bytes of the parts of one input held in memory
-	// at once (0 = DefaultMemBytes): a part that does not fit in what is
-	// left goes to TempDir. Peak memory grows by about this much per
-	// concurrent Message call.
+	// at once, counted by buffer capacity (0 = DefaultMemBytes): a part
+	// that does not fit in what is left goes to TempDir. The last part
+	// held may overshoot by its buffer's spare capacity, so peak memory
+	// grows by at most about MemBytes + MemPartBytes per concurrent
+	// Message or File call.
 	MemBytes int64
 	// Limits bound the work done on one input.
 	Limits Limits
