@@ -31,19 +31,29 @@ type reader struct {
 	wrap    func(io.Reader) io.Reader // wraps part readers (tests)
 }
 
-// scan starts a scanner on a part, with the buffer of the previous part
-// (parts are read one after the other); done takes the buffer back.
-func (rd *reader) scan(rc io.Reader) *xmlscan.Scanner {
+// scan starts a scanner on a part of about size bytes (its zip entry's
+// word, only a hint: the scanner's buffer grows for a long tag), with the
+// buffer of the previous part (parts are read one after the other) when it
+// is large enough; done takes the buffer back. A small part gets a buffer
+// of its size, not of bufSize.
+func (rd *reader) scan(rc io.Reader, size uint64) *xmlscan.Scanner {
 	if rd.wrap != nil {
 		rc = rd.wrap(rc)
 	}
-	if len(rd.buf) >= rd.bufSize {
+	want := rd.bufSize
+	if size < uint64(want) {
+		want = max(int(size)+1, min(minScanBuf, rd.bufSize)) // +1: the end is seen in one read
+	}
+	if len(rd.buf) >= want {
 		s := xmlscan.NewBuffer(rd.ctx, rc, rd.buf)
 		rd.buf = nil
 		return s
 	}
-	return xmlscan.New(rd.ctx, rc, rd.bufSize)
+	return xmlscan.New(rd.ctx, rc, want)
 }
+
+// minScanBuf is the smallest buffer a scanner starts with.
+const minScanBuf = 4 << 10
 
 func (rd *reader) done(s *xmlscan.Scanner) { rd.buf = s.Buffer() }
 
@@ -98,13 +108,28 @@ func read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, bufSize in
 // (archive/zip then reports the damage).
 func ZipEntries(r io.ReaderAt, size int64) (n int64, ok bool) {
 	const eocdLen, maxComment = 22, 65535
-	tail := min(size, eocdLen+maxComment)
-	if tail < eocdLen {
+	if size < eocdLen {
 		return 0, false
 	}
+	// The record ends the file but for a comment, most often empty: look
+	// in the last KiB first, then as far as a comment may reach (the
+	// search runs from the end, so it finds the same record either way).
+	if tail := min(size, 1<<10); tail < min(size, eocdLen+maxComment) {
+		if n, ok, found := zipEntries(r, size, tail); found {
+			return n, ok
+		}
+	}
+	n, ok, _ = zipEntries(r, size, min(size, eocdLen+maxComment))
+	return n, ok
+}
+
+// zipEntries is ZipEntries looking for the record in the last tail bytes;
+// found is false when it is not there.
+func zipEntries(r io.ReaderAt, size, tail int64) (n int64, ok, found bool) {
+	const eocdLen = 22
 	b := make([]byte, tail)
 	if _, err := r.ReadAt(b, size-tail); err != nil && err != io.EOF {
-		return 0, false
+		return 0, false, false
 	}
 	for i := len(b) - eocdLen; i >= 0; i-- {
 		if !bytes.Equal(b[i:i+4], []byte("PK\x05\x06")) {
@@ -115,32 +140,32 @@ func ZipEntries(r io.ReaderAt, size int64) (n int64, ok bool) {
 		}
 		n = int64(binary.LittleEndian.Uint16(b[i+10:]))
 		if n != 0xFFFF {
-			return n, true
+			return n, true, true
 		}
 		// Zip64: the locator precedes the record.
 		at := size - tail + int64(i) - 20
 		if at < 0 {
-			return 0, false
+			return 0, false, true
 		}
 		loc := make([]byte, 20)
 		if _, err := r.ReadAt(loc, at); err != nil || !bytes.Equal(loc[:4], []byte("PK\x06\x07")) {
-			return 0, false
+			return 0, false, true
 		}
 		off := int64(binary.LittleEndian.Uint64(loc[8:]))
 		rec := make([]byte, 56)
 		if off < 0 || off > size-56 {
-			return 0, false
+			return 0, false, true
 		}
 		if _, err := r.ReadAt(rec, off); err != nil || !bytes.Equal(rec[:4], []byte("PK\x06\x06")) {
-			return 0, false
+			return 0, false, true
 		}
 		total := binary.LittleEndian.Uint64(rec[32:])
 		if total > 1<<40 {
 			total = 1 << 40
 		}
-		return int64(total), true
+		return int64(total), true, true
 	}
-	return 0, false
+	return 0, false, false
 }
 
 // file finds a part by name.
@@ -220,7 +245,7 @@ func (rd *reader) readRels(name string) ([]relationship, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	s := rd.scan(rc)
+	s := rd.scan(rc, f.UncompressedSize64)
 	defer rd.done(s)
 	var rels []relationship
 	for {
@@ -389,7 +414,7 @@ func (rd *reader) readWorkbook(f *zip.File) ([]sheetEntry, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	s := rd.scan(rc)
+	s := rd.scan(rc, f.UncompressedSize64)
 	defer rd.done(s)
 	var out []sheetEntry
 	for {

@@ -80,7 +80,7 @@ func (rd *reader) readSheet(f *zip.File, sh *Sheet) error {
 		rc = newReadahead(rc) // a large sheet: inflate on another core
 	}
 	defer rc.Close()
-	r := &sheetReader{rd: rd, s: rd.scan(rc), sh: sh, capRaw: rawCap(rd.lim.MaxCellRunes)}
+	r := &sheetReader{rd: rd, s: rd.scan(rc, f.UncompressedSize64), sh: sh, capRaw: rawCap(rd.lim.MaxCellRunes)}
 	defer rd.done(r.s)
 	return r.run()
 }

@@ -50,7 +50,7 @@ func (rd *reader) readSST(f *zip.File) error {
 		return err
 	}
 	defer rc.Close()
-	s := rd.scan(rc)
+	s := rd.scan(rc, f.UncompressedSize64)
 	defer rd.done(s)
 	capBytes := rawCap(rd.lim.MaxCellRunes)
 	var item, text []byte
