@@ -3,6 +3,7 @@ package sheets
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -168,5 +169,46 @@ func TestRuneSets(t *testing.T) {
 		if s := string(r); plainKey(s) && (unicode.IsPunct(r) || unicode.IsSymbol(r)) {
 			t.Errorf("plainKey accepts %U, a punctuation or symbol", r)
 		}
+	}
+}
+
+// TestHeaderAtEquivalent: headerAt, which first checks whether a row can
+// be a header, reads every row of the fixtures and of made-up rows as it
+// did when it built the header of every row.
+func TestHeaderAtEquivalent(t *testing.T) {
+	var grids []*grid
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.*"))
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, _ := load(context.Background(), bytes.NewReader(data), int64(len(data)), filepath.Base(path), Options{}.withDefaults())
+		grids = append(grids, gs...)
+	}
+	grids = append(grids, &grid{name: "made up", rows: [][]string{
+		{"序号", "活动名称", "举办时间"},
+		{"序号", "序号", "活动名称", "举办时间"},
+		{"编号", "序 号", "活动名称", "地点"},
+		{"活动名称", "活动名称", "活动名称"},
+		{"活动名称", "活 动 名 称", "时间", "时间", "时间(1)"},
+		{"推荐活动", "（序号）", "", "举办单位：", "*联系电话*"},
+		{"名称", "活动", "时间", "地点"},
+		{"序号", "活动名称", "举办时间", "举办地点", "承办单位", "依托基地", "推荐单位", "联系人", "联系电话", "备注"},
+	}})
+	n := 0
+	for _, g := range grids {
+		for r := range g.rows {
+			got, want := headerAt(g, r), refHeaderAt(g, r)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("%s row %d: headerAt = %+v, want %+v", g.name, r, got, want)
+			}
+			if want != nil {
+				n++
+			}
+		}
+	}
+	if n < 10 {
+		t.Errorf("only %d header rows compared", n)
 	}
 }

@@ -247,6 +247,9 @@ func headerAt(g *grid, r int) *headerRow {
 	if w < 3 {
 		return nil
 	}
+	if !mayBeHeader(g, r, w) {
+		return nil
+	}
 	h := &headerRow{row: r, cols: map[int]string{}, texts: map[int]string{}}
 	seen := map[string]bool{}
 	named := false
@@ -278,6 +281,34 @@ func headerAt(g *grid, r int) *headerRow {
 		return nil
 	}
 	return h
+}
+
+// mayBeHeader reports whether the first w cells of row r name at least
+// three template columns, one of them the activity's name: what headerAt
+// requires, checked without building the header. (headerAt counts a
+// column name once, and a cell's text kept as an extra column's name is
+// never a template column's name not seen before: such a text would name
+// that column.)
+func mayBeHeader(g *grid, r, w int) bool {
+	var names [maxHeaderCols]string
+	roles, named := 0, false
+	for c := range w {
+		if g.isCovered(r, c) {
+			continue
+		}
+		t := cleanCell(g.cell(r, c))
+		if t == "" {
+			continue
+		}
+		name := columnName(t)
+		if name == "" || slices.Contains(names[:roles], name) {
+			continue
+		}
+		names[roles] = name
+		roles++
+		named = named || name == colName || name == colActivity
+	}
+	return roles >= 3 && named
 }
 
 // recommendRead is the recommendation list read from one grid.

@@ -5,6 +5,7 @@ package sheets
 // fast ones must agree with exactly (equiv_test.go).
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -395,3 +396,42 @@ func refParseNumber(s string) (float64, bool) {
 }
 
 var refThousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?`)
+
+// refHeaderAt is headerAt as it was, building the header of every row.
+func refHeaderAt(g *grid, r int) *headerRow {
+	w := min(g.width(r), maxHeaderCols)
+	if w < 3 {
+		return nil
+	}
+	h := &headerRow{row: r, cols: map[int]string{}, texts: map[int]string{}}
+	seen := map[string]bool{}
+	named := false
+	for c := range w {
+		if g.isCovered(r, c) {
+			continue
+		}
+		t := cleanCell(g.cell(r, c))
+		if t == "" {
+			continue
+		}
+		name := columnName(t)
+		if name == "" || seen[name] {
+			// An extra column, kept under its own (cleaned) name.
+			name = strings.Join(strings.Fields(t), "")
+			if seen[name] {
+				name = fmt.Sprintf("%s(%d)", name, c+1)
+			}
+		} else {
+			h.roles++
+			named = named || name == colName || name == colActivity
+		}
+		seen[name] = true
+		h.cols[c] = name
+		h.texts[c] = strings.Join(strings.Fields(t), "")
+		h.names = append(h.names, name)
+	}
+	if h.roles < 3 || !named {
+		return nil
+	}
+	return h
+}
