@@ -20,9 +20,11 @@
 // (bus.replicas); Connect changes the count of existing ones to it when
 // JetStream allows, and says so in the log when it does not.
 //
-// Every item in a bucket is stored as segments of at most SegmentSize
+// An item in a bucket is stored as segments of at most SegmentSize
 // (objects "<name>/seg/000000", …) and a manifest object at <name> written
-// last (see segment.go).
+// last (see segment.go), or, for a raw message of at most PutRawBytesMax
+// stored by PutRawBytes, as the one object <name> whose metadata says so
+// (manifest, pipelined.go). Readers take both.
 package bus
 
 import (
@@ -293,8 +295,10 @@ type RawInfo struct {
 }
 
 // PutRaw streams r into the raw bucket under name, never holding the whole
-// message in memory, and returns its size and SHA-256. Writing the same
-// name again replaces it.
+// message in memory, and returns its size and SHA-256, as segments and a
+// manifest. Writing the same name again replaces it (ObjectStore.Put
+// purges the former chunks of the object at name, those of a single
+// object PutRawBytes wrote included).
 func (b *Bus) PutRaw(ctx context.Context, name string, r io.Reader) (RawInfo, error) {
 	ctx, cancel := withoutDeadline(ctx)
 	defer cancel()
@@ -305,7 +309,8 @@ func (b *Bus) PutRaw(ctx context.Context, name string, r io.Reader) (RawInfo, er
 	return RawInfo{Size: m.Size, SHA256: m.SHA256}, nil
 }
 
-// OpenRaw streams a raw message from the raw bucket. The reader returns an
+// OpenRaw streams a raw message from the raw bucket, stored in either
+// layout (segments and manifest, or one object). The reader returns an
 // error instead of io.EOF if the bytes do not match what was stored.
 func (b *Bus) OpenRaw(ctx context.Context, name string) (io.ReadCloser, error) {
 	r, err := openSegmented(ctx, b.raw, name)

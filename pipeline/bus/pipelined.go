@@ -25,47 +25,53 @@ const PutRawBytesMax = 1 << 20
 const rawChunkSize = 128 << 10
 
 // PutRawBytes stores a raw message held in memory (at most
-// PutRawBytesMax) under name, in the same objects as PutRaw (one segment,
-// then its manifest), with two round trips to the server: the segment's
-// chunks and metadata are published asynchronously on the bus's JetStream
-// context and their acknowledgements awaited, then the manifest's. PutRaw
-// makes about eight (ObjectStore.Put looks the name up first and
-// subscribes for acknowledgements of its own, for each object), which
-// makes it a thousand small messages a second at best on one core;
-// concurrent PutRawBytes calls share the connection and pipeline.
+// PutRawBytesMax) under name as one object whose data is the message and
+// whose metadata says so (metaSegments "0", see manifest), in one round
+// trip to the server: the object's chunks and metadata are published
+// asynchronously on the bus's JetStream context and their
+// acknowledgements awaited. That is 2 JetStream messages for a message of
+// up to a chunk (128 KiB), where the segment and manifest of PutRaw take
+// 4. PutRaw makes about eight round trips (ObjectStore.Put looks the name
+// up first and subscribes for acknowledgements of its own, for each
+// object), which makes it a thousand small messages a second at best on
+// one core; concurrent PutRawBytes calls share the connection and
+// pipeline.
 //
 // The chunks of name go to a subject derived from name, the first one
 // with a rollup header, so that storing the same name again (a poller
 // that stopped before its checkpoint) replaces the former chunks instead
-// of leaving them unreferenced.
+// of leaving them unreferenced. The metadata message expects its subject
+// to be empty: when the name is already stored (see replaceRaw), it is
+// stored again with a rollup and what the former object alone referred to
+// (the segments of a segment+manifest item, chunks written by
+// ObjectStore.Put) is purged.
 func (b *Bus) PutRawBytes(ctx context.Context, name string, data []byte) (RawInfo, error) {
 	if len(data) > PutRawBytesMax {
 		return RawInfo{}, fmt.Errorf("put raw %s: %d bytes, more than %d", name, len(data), PutRawBytesMax)
 	}
 	sum := sha256.Sum256(data)
-	seg := segmentName(name, 0)
-	if err := b.putObjectBytes(ctx, seg, data, sum, nil); err != nil {
-		return RawInfo{}, fmt.Errorf("put raw %s: %w", name, err)
+	ri := RawInfo{Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+	md := map[string]string{metaSegments: "0", metaSize: strconv.FormatInt(ri.Size, 10), metaSHA256: ri.SHA256}
+	err := b.putObjectBytes(ctx, name, data, sum, md, true)
+	if isWrongLastSequence(err) {
+		err = b.replaceRaw(ctx, name, data, sum, md)
 	}
-	m := manifest{Segments: 1, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
-	mdata, err := json.Marshal(m)
 	if err != nil {
 		return RawInfo{}, fmt.Errorf("put raw %s: %w", name, err)
 	}
-	md := map[string]string{metaSegments: "1", metaSize: strconv.FormatInt(m.Size, 10), metaSHA256: m.SHA256}
-	if err := b.putObjectBytes(ctx, name, mdata, sha256.Sum256(mdata), md); err != nil {
-		return RawInfo{}, fmt.Errorf("put raw %s: %w", name, err)
-	}
-	return RawInfo{Size: m.Size, SHA256: m.SHA256}, nil
+	return ri, nil
 }
 
 // putObjectBytes writes one object of the raw bucket (chunks, then the
 // metadata message, as ObjectStore.Put does) and waits for the server to
-// acknowledge every message, within RequestTimeout.
-func (b *Bus) putObjectBytes(ctx context.Context, name string, data []byte, sum [32]byte, metadata map[string]string) error {
+// acknowledge every message, within RequestTimeout. With fresh, the
+// metadata message is stored only if no object of that name was ever
+// stored (an error isWrongLastSequence says otherwise); without, it
+// replaces the former.
+func (b *Bus) putObjectBytes(ctx context.Context, name string, data []byte, sum [32]byte, metadata map[string]string, fresh bool) error {
 	bucket := b.names.BucketRaw
 	id := chunkID(name)
-	chunkSubj := "$O." + bucket + ".C." + id
+	chunkSubj := chunkSubject(bucket, id)
 	var futures []jetstream.PubAckFuture
 	chunks := 0
 	for off := 0; off < len(data); off += rawChunkSize {
@@ -90,8 +96,11 @@ func (b *Bus) putObjectBytes(ctx context.Context, name string, data []byte, sum 
 	if err != nil {
 		return err
 	}
-	mm := nats.NewMsg("$O." + bucket + ".M." + base64.URLEncoding.EncodeToString([]byte(name)))
+	mm := nats.NewMsg(metaSubject(bucket, name))
 	mm.Header.Set(jetstream.MsgRollup, jetstream.MsgRollupSubject)
+	if fresh {
+		mm.Header.Set(jetstream.ExpectedLastSubjSeqHeader, "0")
+	}
 	mm.Data = meta
 	f, err := b.js.PublishMsgAsync(mm)
 	if err != nil {

@@ -28,11 +28,39 @@ import (
 // bounds both.
 const SegmentSize = 8 << 20
 
-// manifest is the JSON content of the object at an item's name.
+// manifest describes the item stored at a name. It is the metadata of the
+// object at that name (metaSegments, metaSize, metaSHA256) and, for an
+// item stored as segments, also that object's JSON content.
+//
+// An item has one of two layouts:
+//
+//   - Segments ≥ 1: the item's bytes are in the objects
+//     segmentName(name, 0 … Segments-1) and the object at name is the
+//     manifest (putSegmented; PutRawBytes before single objects). A
+//     manifest written before manifests were metadata too has only the
+//     JSON content.
+//   - Segments == 0 (metadata "shoubao-segments: 0"): the object at name
+//     is the item itself, its data the item's bytes (PutRawBytes, for a
+//     message of at most PutRawBytesMax): 2 JetStream messages for a
+//     small message, the chunk and the metadata, instead of 4.
 type manifest struct {
 	Segments int    `json:"segments"`
 	Size     int64  `json:"size"`
 	SHA256   string `json:"sha256"`
+}
+
+// single says whether the item is the object at its name (Segments 0).
+func (m manifest) single() bool { return m.Segments == 0 }
+
+// parts is the number of objects holding the item's bytes.
+func (m manifest) parts() int { return max(m.Segments, 1) }
+
+// part is the name of the object holding part i of the item's bytes.
+func (m manifest) part(name string, i int) string {
+	if m.single() {
+		return name
+	}
+	return segmentName(name, i)
 }
 
 func segmentName(name string, i int) string { return fmt.Sprintf("%s/seg/%06d", name, i) }
@@ -72,7 +100,8 @@ func putSegmented(ctx context.Context, obs jetstream.ObjectStore, name string, r
 	return m, nil
 }
 
-// readManifest returns the manifest of name, or ErrNotFound.
+// readManifest returns the manifest of name, in either layout, or
+// ErrNotFound.
 func readManifest(ctx context.Context, obs jetstream.ObjectStore, name string) (manifest, error) {
 	info, err := call(ctx, func(ctx context.Context) (*jetstream.ObjectInfo, error) { return obs.GetInfo(ctx, name) })
 	if err != nil {
@@ -106,18 +135,20 @@ const (
 	metaSHA256   = "shoubao-sha256"
 )
 
-// manifestOf reads a manifest from its object's metadata.
+// manifestOf reads a manifest from its object's metadata: Segments 0 for
+// an item stored as the object itself, at least 1 for one in segments.
 func manifestOf(md map[string]string) (manifest, bool) {
 	segs, err1 := strconv.Atoi(md[metaSegments])
 	size, err2 := strconv.ParseInt(md[metaSize], 10, 64)
-	if err1 != nil || err2 != nil || segs < 1 || size < 0 || len(md[metaSHA256]) != 64 {
+	if err1 != nil || err2 != nil || segs < 0 || size < 0 || len(md[metaSHA256]) != 64 {
 		return manifest{}, false
 	}
 	return manifest{Segments: segs, Size: size, SHA256: md[metaSHA256]}, true
 }
 
 // openSegmented streams the item's segments in order, opening each only
-// when the previous one is read, and checks size and SHA-256 at the end.
+// when the previous one is read (or the object at name itself, for an item
+// stored as one object), and checks size and SHA-256 at the end.
 func openSegmented(ctx context.Context, obs jetstream.ObjectStore, name string) (io.ReadCloser, error) {
 	m, err := readManifest(ctx, obs, name)
 	if err != nil {
@@ -141,11 +172,11 @@ type segmentReader struct {
 func (s *segmentReader) Read(p []byte) (int, error) {
 	for s.err == nil {
 		if s.cur == nil {
-			if s.next == s.m.Segments {
+			if s.next == s.m.parts() {
 				s.err = s.verify()
 				break
 			}
-			res, err := getSegment(s.ctx, s.obs, segmentName(s.name, s.next))
+			res, err := getSegment(s.ctx, s.obs, s.m.part(s.name, s.next))
 			if err != nil {
 				s.err = fmt.Errorf("segment %d of %s: %w", s.next, s.name, err)
 				break
