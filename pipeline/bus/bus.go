@@ -165,6 +165,9 @@ type Bus struct {
 	events   jetstream.Stream
 	names    Names
 	replicas int
+	// known are files this process stored or found in the files bucket,
+	// which nothing deletes: PutFile does not ask the server again.
+	known *knownSet
 
 	closeOnce sync.Once
 }
@@ -176,7 +179,8 @@ func Connect(ctx context.Context, opts Options) (*Bus, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	b := &Bus{log: log, names: NamesFor(opts.Namespace), leaseTTL: opts.LeaseTTL, replicas: max(opts.Replicas, 1)}
+	b := &Bus{log: log, names: NamesFor(opts.Namespace), leaseTTL: opts.LeaseTTL, replicas: max(opts.Replicas, 1),
+		known: newKnownSet(4096)}
 	if b.leaseTTL <= 0 {
 		b.leaseTTL = DefaultLeaseTTL
 	}
@@ -340,7 +344,11 @@ var ErrNotFound = errors.New("object not found")
 func (b *Bus) PutFile(ctx context.Context, sha256 string, size int64, r io.Reader) error {
 	ctx, cancel := withoutDeadline(ctx)
 	defer cancel()
+	if b.known.has(sha256) {
+		return nil
+	}
 	if m, err := readManifest(ctx, b.files, sha256); err == nil && m.Size == size && m.SHA256 == sha256 {
+		b.known.add(sha256)
 		return nil
 	}
 	m, err := putSegmented(ctx, b.files, sha256, r)
@@ -350,6 +358,7 @@ func (b *Bus) PutFile(ctx context.Context, sha256 string, size int64, r io.Reade
 	if m.SHA256 != sha256 {
 		return fmt.Errorf("put file %s: the bytes hash to %s", sha256, m.SHA256)
 	}
+	b.known.add(sha256)
 	return nil
 }
 

@@ -340,16 +340,16 @@ func (w *Worker) keepAlive(ctx context.Context, msg jetstream.Msg, tries <-chan 
 	}
 }
 
-// ack acknowledges a handled event, trying again for a while when the
-// server does not answer (it may be restarting): an event left
-// unacknowledged comes back after AckWait and is found stored, so this
-// only spares that round.
+// ack acknowledges a handled event. The acknowledgement is sent, not
+// waited for: one lost on the way (the server restarting) only brings the
+// event back after AckWait, to be found stored (HasMessage) and
+// acknowledged again, and waiting for the server's confirmation of every
+// event was a round trip per message. Sending fails only while the
+// connection is down; it is tried again for up to AckWait.
 func (w *Worker) ack(ctx context.Context, msg jetstream.Msg, log *slog.Logger) {
 	deadline := time.Now().Add(w.opts.AckWait)
 	for try := 0; ; try++ {
-		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := msg.DoubleAck(actx)
-		cancel()
+		err := msg.Ack()
 		if err == nil || errors.Is(err, jetstream.ErrMsgAlreadyAckd) {
 			return
 		}
