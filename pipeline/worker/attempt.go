@@ -14,11 +14,11 @@ type attempt struct {
 	cutShort int
 }
 
-// beginAttempt looks up the event's record before its delivery-th
-// delivery (from 1) is handled. A first delivery without a record is not
-// recorded (began is false): only its failure is (endAttempt). Any other
-// is begun on the bus before reading, so that a crash while reading it is
-// known, with the file, at the next delivery.
+// beginAttempt prepares the event's record before its delivery-th
+// delivery (from 1) is handled. A first delivery is neither looked up nor
+// recorded (began is false): only its failure is (endAttempt). Any later
+// one reads the record and is begun on the bus before reading, so that a
+// crash while reading it is known, with the file, at the next delivery.
 //
 // The deliveries cut short are those that neither ended (Ended) nor
 // succeeded (a success is never delivered again), or, counted the other
@@ -26,20 +26,15 @@ type attempt struct {
 // is taken, so that neither a lost record nor a delivery that never began
 // hides a crash.
 func (w *Worker) beginAttempt(ctx context.Context, eventID string, delivery int) (att attempt, began bool, err error) {
-	rec, found, err := w.bus.LookupAttempt(ctx, eventID)
-	if err != nil {
+	if delivery <= 1 {
+		return attempt{Attempt: bus.Attempt{Event: eventID}}, false, nil
+	}
+	if att.Attempt, err = w.bus.BeginAttempt(ctx, eventID); err != nil {
 		return attempt{}, false, err
 	}
-	att.Attempt = rec
-	if delivery > 1 || found {
-		if att.Attempt, err = w.bus.BeginAttempt(ctx, eventID); err != nil {
-			return attempt{}, false, err
-		}
-		began = true
-	}
-	unfinished := rec.Unfinished // before this attempt
-	att.cutShort = max(unfinished, delivery-1-rec.Ended, 0)
-	return att, began, nil
+	// Unfinished counts this attempt too.
+	att.cutShort = max(att.Unfinished-1, delivery-1-att.Ended, 0)
+	return att, true, nil
 }
 
 // endAttempt records how an attempt ended: the record goes when the

@@ -4,13 +4,18 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/shoubao/shoubao/pipeline/bus"
 )
 
-// TestQuarantineAfterCutShortAttempts: two attempts that never ended (as
-// after two crashes) make the next delivery store the message unread, with
-// a dead letter; an ordinary attempt leaves no record behind.
+// TestQuarantineAfterCutShortAttempts: two deliveries cut short (as by
+// two crashes: delivered, never acknowledged; the second begun and its
+// file noted, as every delivery after the first is) make the next delivery
+// store the message unread, with a dead letter; an ordinary attempt
+// leaves no record behind.
 func TestQuarantineAfterCutShortAttempts(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -28,14 +33,32 @@ func TestQuarantineAfterCutShortAttempts(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			b := setup(t)
-			id := bus.ObjectName("c1/a@163.com", 1, 1)
+			b.ackWait = 300 * time.Millisecond
+			ev := b.publish(t, 1, fixture(t))
+			id := ev.ID()
+			cons, err := b.bus.WorkerConsumer(ctx, bus.ConsumerOptions{AckWait: b.ackWait})
+			if err != nil {
+				t.Fatal(err)
+			}
 			for i := 0; i < tt.cutShort; i++ {
-				a, err := b.bus.BeginAttempt(ctx, id)
+				// A worker receives the event and dies while reading it.
+				batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
 				if err != nil {
 					t.Fatal(err)
 				}
-				if a.Unfinished != i+1 {
-					t.Fatalf("attempt %d: unfinished %d", i+1, a.Unfinished)
+				msg := <-batch.Messages()
+				if msg == nil {
+					t.Fatalf("delivery %d: no event", i+1)
+				}
+				if md, err := msg.Metadata(); err != nil || md.NumDelivered != uint64(i+1) {
+					t.Fatalf("delivery %d: metadata %+v %v", i+1, md, err)
+				}
+				if i == 0 {
+					continue // a first delivery writes no record
+				}
+				a, err := b.bus.BeginAttempt(ctx, id)
+				if err != nil {
+					t.Fatal(err)
 				}
 				if tt.file != "" {
 					if err := b.bus.NoteAttemptFile(ctx, a, tt.file); err != nil {
@@ -44,7 +67,6 @@ func TestQuarantineAfterCutShortAttempts(t *testing.T) {
 				}
 			}
 			w, _ := b.run(t, 5)
-			b.publish(t, 1, fixture(t))
 			waitFor(t, "stored", func() bool { return w.Stats().Stored == 1 && b.backlog(t) == 0 })
 			m := b.messages(t)[0]
 			dls, err := b.store.DeadLetters(ctx)

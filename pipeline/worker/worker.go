@@ -20,8 +20,8 @@
 // hang; once MaxCrashes deliveries of a message have been cut short, the
 // next reads only its header and the names of its parts, stores it with a
 // needs_manual_review finding naming the file that was being read, and
-// records a dead letter. A first delivery, the common case, costs one
-// lookup of the record and writes nothing when the message is stored.
+// records a dead letter. A first delivery, the common case, neither reads
+// nor writes the record when the message is stored.
 package worker
 
 import (
@@ -65,7 +65,6 @@ type Bus interface {
 // Attempts records the handling of events outside the process, so that an
 // attempt cut short by a crash is known at the event's next delivery.
 type Attempts interface {
-	LookupAttempt(ctx context.Context, eventID string) (a bus.Attempt, ok bool, err error)
 	BeginAttempt(ctx context.Context, eventID string) (bus.Attempt, error)
 	NoteAttemptFile(ctx context.Context, a bus.Attempt, file string) error
 	SaveAttempt(ctx context.Context, a bus.Attempt) error

@@ -52,6 +52,8 @@ func (f *flakyStore) RecordDeadLetter(ctx context.Context, d sinks.DeadLetter) e
 type bundle struct {
 	store *flakyStore
 	bus   *bus.Bus
+	// ackWait is the worker consumer's AckWait (default the bus's).
+	ackWait time.Duration
 }
 
 func setup(t *testing.T) *bundle {
@@ -66,7 +68,7 @@ func setup(t *testing.T) *bundle {
 
 func (b *bundle) run(t *testing.T, maxDeliver int) (*worker.Worker, context.CancelFunc) {
 	t.Helper()
-	cons, err := b.bus.WorkerConsumer(context.Background(), bus.ConsumerOptions{})
+	cons, err := b.bus.WorkerConsumer(context.Background(), bus.ConsumerOptions{AckWait: b.ackWait})
 	if err != nil {
 		t.Fatal(err)
 	}
