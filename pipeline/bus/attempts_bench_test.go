@@ -8,7 +8,8 @@ import (
 	"github.com/shoubao/shoubao/pipeline/bus/bustest"
 )
 
-// BenchmarkAttempt is what the poison-message guard costs a message on the
+// BenchmarkAttempt is what the poison-message guard costs a delivery after
+// the first (a first delivery that succeeds costs nothing) on the
 // embedded server: the attempt recorded before reading, one file noted,
 // the record removed at the end (three key-value round trips).
 //
