@@ -17,9 +17,10 @@ import (
 // An attempt that is begun and never ended was cut short by a crash, an
 // out-of-memory kill or a hang.
 //
-// A first delivery writes nothing unless it fails: most messages are
-// stored at once, and so cost one lookup. From the second
-// delivery on, attempts are begun and their files noted before reading.
+// The worker neither reads nor writes the record of a first delivery
+// unless it fails: most messages are stored at once, and cost nothing
+// here. From the second delivery on, attempts are begun and their files
+// noted before reading.
 type Attempt struct {
 	// Event is the event's id.
 	Event string `json:"event"`

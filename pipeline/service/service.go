@@ -428,6 +428,7 @@ func (s *Service) drainOutbox(ctx context.Context) error {
 	}
 }
 
+// waitIdle waits until the consumer has no pending or unacknowledged event.
 func (s *Service) waitIdle(ctx context.Context) error {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()

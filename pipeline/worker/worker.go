@@ -424,8 +424,8 @@ func (w *Worker) handle(ctx context.Context, ev bus.Event, delivery int) (err er
 		// letter.
 		return fmt.Errorf("handle %s: campaign %q is not in this process's configuration", ev.ID(), ev.CampaignID)
 	}
-	quarantine := att.cutShort >= w.opts.MaxCrashes
 	cutShort := att.cutShort
+	quarantine := cutShort >= w.opts.MaxCrashes
 	var node *inspect.Node
 	if quarantine {
 		w.log.Error("worker: message stopped the process before; storing it unread", "event", ev.ID(),
