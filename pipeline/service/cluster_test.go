@@ -25,7 +25,6 @@ import (
 	"github.com/shoubao/shoubao/pipeline/bus/bustest"
 	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
-	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks/sqlstore/pgtest"
 )
 
@@ -60,13 +59,7 @@ func TestClusterTwoProcesses(t *testing.T) {
 	t.Logf("set up in %s (go build %s, Dovecot with %d mails, cluster)", time.Since(began).Round(time.Millisecond),
 		b.took.Round(time.Millisecond), clusterMails)
 
-	cfg := &config.Config{}
-	cfg.Store.URL = storeURL
-	store, err := service.OpenStore(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := storeAt(t, storeURL)
 	stored := func() int {
 		counts, err := store.CampaignCounts(ctx)
 		if err != nil {

@@ -11,9 +11,7 @@ import (
 	"time"
 
 	"github.com/shoubao/shoubao/pipeline/bus/bustest"
-	"github.com/shoubao/shoubao/pipeline/config"
 	"github.com/shoubao/shoubao/pipeline/poller/imaptest"
-	"github.com/shoubao/shoubao/pipeline/service"
 	"github.com/shoubao/shoubao/sinks/sqlstore/pgtest"
 )
 
@@ -40,13 +38,7 @@ func TestOnceAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	cfg := &config.Config{}
-	cfg.Store.URL = storeURL
-	store, err := service.OpenStore(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := storeAt(t, storeURL)
 	stored := func() int {
 		msgs, err := store.Messages(ctx, "")
 		if err != nil {

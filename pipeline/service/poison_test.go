@@ -116,13 +116,7 @@ func TestPoisonMessageKillsWorkerTwice(t *testing.T) {
 	defer cancel()
 	storeURL := pgtest.SchemaURL(t)
 	ns := bustest.Namespace(t)
-	cfg := &config.Config{}
-	cfg.Store.URL = storeURL
-	store, err := service.OpenStore(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := storeAt(t, storeURL)
 	b, err := bus.Connect(ctx, bus.Options{URL: bustest.URL(), Namespace: ns, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)

@@ -96,6 +96,20 @@ campaigns:
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// storeAt opens the store at url, as a process with only that configured
+// would; it is closed when the test ends.
+func storeAt(t testing.TB, url string) service.Store {
+	t.Helper()
+	cfg := &config.Config{}
+	cfg.Store.URL = url
+	store, err := service.OpenStore(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(store.Close)
+	return store
+}
+
 func TestEndToEnd(t *testing.T) {
 	for _, s := range setups {
 		t.Run(s.name, func(t *testing.T) {
