@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"sync"
+
+	"github.com/shoubao/shoubao/parsers/archive"
 )
 
 // part is one spooled file: its bytes held in memory (a small part of a
@@ -18,12 +20,10 @@ import (
 type part struct {
 	in   *inspector
 	size int64
-	// mem reads the bytes held in memory (nil for a part on disk).
-	mem *bytes.Reader
-	// buf is the pooled buffer holding the bytes, and held the bytes of
-	// the inspector's memory budget it takes.
-	buf  *[]byte
-	held int64
+	// buf is the pooled buffer holding the bytes (nil for a part on
+	// disk); its capacity is what it takes of the inspector's memory
+	// budget.
+	buf *[]byte
 	// f is the file holding the bytes: the part spooled to disk, or a part
 	// held in memory written out by Path. temp: f is ours to remove.
 	f    *os.File
@@ -32,17 +32,14 @@ type part struct {
 
 // ReadAt reads the part's bytes at off.
 func (p *part) ReadAt(b []byte, off int64) (int, error) {
-	if p.mem != nil {
-		return p.mem.ReadAt(b, off)
+	if p.buf != nil {
+		return bytes.NewReader((*p.buf)[:p.size]).ReadAt(b, off)
 	}
 	return p.f.ReadAt(b, off)
 }
 
-// Size is the part's size in bytes.
-func (p *part) Size() int64 { return p.size }
-
 // inMemory reports whether the part's bytes are held in memory.
-func (p *part) inMemory() bool { return p.mem != nil }
+func (p *part) inMemory() bool { return p.buf != nil }
 
 // Path returns the path of a file holding the part's bytes. A part held
 // in memory is written to a scratch file in Options.TempDir on the first
@@ -56,7 +53,7 @@ func (p *part) Path() (string, error) {
 		return "", fmt.Errorf("inspect: create scratch file: %w", err)
 	}
 	p.f, p.temp = f, true
-	if _, err := p.mem.WriteTo(f); err != nil {
+	if _, err := f.Write((*p.buf)[:p.size]); err != nil {
 		return "", fmt.Errorf("inspect: write scratch file: %w", err)
 	}
 	return f.Name(), nil
@@ -64,7 +61,7 @@ func (p *part) Path() (string, error) {
 
 // open returns a reader of the part's bytes from the start.
 func (p *part) open() (io.Reader, error) {
-	if p.mem != nil {
+	if p.buf != nil {
 		return bytes.NewReader((*p.buf)[:p.size]), nil
 	}
 	if _, err := p.f.Seek(0, io.SeekStart); err != nil {
@@ -75,12 +72,8 @@ func (p *part) open() (io.Reader, error) {
 
 // archiveReader returns what archive.Walk reads the part from: a reader
 // of the bytes held in memory, or the file itself.
-func (p *part) archiveReader() interface {
-	io.ReaderAt
-	io.Reader
-	io.Seeker
-} {
-	if p.mem != nil {
+func (p *part) archiveReader() archive.ReaderAt {
+	if p.buf != nil {
 		return bytes.NewReader((*p.buf)[:p.size])
 	}
 	return p.f
@@ -90,9 +83,9 @@ func (p *part) archiveReader() interface {
 // its scratch file removed.
 func (p *part) close() {
 	if p.buf != nil {
-		p.in.memLeft += p.held
+		p.in.memLeft += int64(cap(*p.buf))
 		putBuffer(p.buf)
-		p.buf, p.mem = nil, nil
+		p.buf = nil
 	}
 	if p.f != nil && p.temp {
 		p.f.Close()
@@ -142,9 +135,8 @@ func (in *inspector) spool(ctx context.Context, hash io.Writer, body io.Reader) 
 			return nil, err
 		}
 		if int64(len(b)) <= limit {
-			p.buf, p.size, p.mem = buf, int64(len(b)), bytes.NewReader(b)
-			p.held = int64(cap(b))
-			in.memLeft -= p.held
+			p.buf, p.size = buf, int64(len(b))
+			in.memLeft -= int64(cap(b))
 			return p, nil
 		}
 		head = b
