@@ -38,10 +38,8 @@ func (in *inspector) download(ctx context.Context, l links.Link, depth int) (*No
 	if err != nil {
 		return n, fmt.Errorf("inspect: create scratch file: %w", err)
 	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
+	p := &part{in: in, f: tmp, temp: true}
+	defer p.close()
 	hash := sha256.New()
 	name, size, err := links.Download(ctx, l.URL, io.MultiWriter(tmp, hash), links.DownloadOptions{
 		MaxBytes: in.lim.MaxDownloadBytes, Timeout: in.lim.DownloadTimeout,
@@ -69,7 +67,8 @@ func (in *inspector) download(ctx context.Context, l links.Link, depth int) (*No
 		}
 	}
 	n.Name, _ = mail.SanitizeName(n.Name)
+	p.size = size
 	n.Size, n.SHA256 = size, hex.EncodeToString(hash.Sum(nil))
 	in.files++
-	return n, in.analyse(ctx, n, &part{in: in, size: size, f: tmp}, depth+1, 0)
+	return n, in.analyse(ctx, n, p, depth+1, 0)
 }
