@@ -112,7 +112,7 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim xlsx.Limits) (*xls
 	cr := &countingReader{r: rc, limit: limit, name: content.Name}
 	rd := &reader{
 		lim:       lim,
-		s:         xmlscan.New(ctx, cr, scanBuf(u)),
+		s:         xmlscan.New(ctx, cr, xmlscan.SizeFor(content.UncompressedSize64, xmlscan.BufSize)),
 		wb:        &xlsx.Workbook{},
 		cellsLeft: lim.MaxCells,
 		textLeft:  lim.MaxTextBytes,
@@ -120,16 +120,6 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim xlsx.Limits) (*xls
 		capRaw:    4*lim.MaxCellRunes + 16,
 	}
 	return rd.run()
-}
-
-// scanBuf is the scanner's initial buffer for content.xml of u bytes (as
-// its zip entry says: only a hint, the buffer grows for a long tag): its
-// size for a small one, plus one byte to see the end in the same read.
-func scanBuf(u int64) int {
-	if u < xmlscan.BufSize {
-		return max(int(u)+1, 4<<10)
-	}
-	return xmlscan.BufSize
 }
 
 // readSmall reads a small part whole, up to maxMetaBytes.

@@ -40,10 +40,7 @@ func (rd *reader) scan(rc io.Reader, size uint64) *xmlscan.Scanner {
 	if rd.wrap != nil {
 		rc = rd.wrap(rc)
 	}
-	want := rd.bufSize
-	if size < uint64(want) {
-		want = max(int(size)+1, min(minScanBuf, rd.bufSize)) // +1: the end is seen in one read
-	}
+	want := xmlscan.SizeFor(size, rd.bufSize)
 	if len(rd.buf) >= want {
 		s := xmlscan.NewBuffer(rd.ctx, rc, rd.buf)
 		rd.buf = nil
@@ -51,9 +48,6 @@ func (rd *reader) scan(rc io.Reader, size uint64) *xmlscan.Scanner {
 	}
 	return xmlscan.New(rd.ctx, rc, want)
 }
-
-// minScanBuf is the smallest buffer a scanner starts with.
-const minScanBuf = 4 << 10
 
 func (rd *reader) done(s *xmlscan.Scanner) { rd.buf = s.Buffer() }
 
@@ -102,12 +96,16 @@ func read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, bufSize in
 	return rd.read()
 }
 
+// eocdLen is the length of a zip's end of central directory record
+// without its comment.
+const eocdLen = 22
+
 // ZipEntries reads the entry count from a zip's end of central directory
 // record, so that a zip claiming millions of entries can be refused before
 // archive/zip allocates them. ok is false when the record is not found
 // (archive/zip then reports the damage).
 func ZipEntries(r io.ReaderAt, size int64) (n int64, ok bool) {
-	const eocdLen, maxComment = 22, 65535
+	const maxComment = 65535
 	if size < eocdLen {
 		return 0, false
 	}
@@ -126,7 +124,6 @@ func ZipEntries(r io.ReaderAt, size int64) (n int64, ok bool) {
 // zipEntries is ZipEntries looking for the record in the last tail bytes;
 // found is false when it is not there.
 func zipEntries(r io.ReaderAt, size, tail int64) (n int64, ok, found bool) {
-	const eocdLen = 22
 	b := make([]byte, tail)
 	if _, err := r.ReadAt(b, size-tail); err != nil && err != io.EOF {
 		return 0, false, false
