@@ -210,18 +210,7 @@ const (
 	minMargin     = 0.06 // over the runner-up field
 )
 
-// bestGroup returns the template group a label key names, or -1.
-func (m *matcher) bestGroup(key string) (int, float64) {
-	return m.bestGroupOf(m.query(key))
-}
-
-// bestField returns the template field a label key names among those of
-// group (-1: any field; -2: top-level fields only), or -1.
-func (m *matcher) bestField(key string, group int) (int, float64) {
-	return m.bestFieldOf(m.query(key), group)
-}
-
-// bestGroupOf is bestGroup for a query.
+// bestGroupOf returns the template group the label key of q names, or -1.
 func (m *matcher) bestGroupOf(q *query) (int, float64) {
 	best, bestScore := -1, 0.0
 	for i := range m.groups {
@@ -239,7 +228,7 @@ func (m *matcher) bestGroupOf(q *query) (int, float64) {
 	return best, bestScore
 }
 
-// allowed reports whether field i is in scope group (see bestField).
+// allowed reports whether field i is in scope group (see bestFieldOf).
 func (m *matcher) allowed(i, group int) bool {
 	switch group {
 	case -1:
@@ -250,7 +239,8 @@ func (m *matcher) allowed(i, group int) bool {
 	return m.fieldGroup[i] == group
 }
 
-// bestFieldOf is bestField for a query.
+// bestFieldOf returns the template field the label key of q names among
+// those of group (-1: any field; -2: top-level fields only), or -1.
 func (m *matcher) bestFieldOf(q *query, group int) (int, float64) {
 	if i, ok := m.fieldAliases[q.key]; ok && m.allowed(i, group) {
 		return i, 1
@@ -321,12 +311,12 @@ func (qs *queries) get(key string) *query {
 	return q
 }
 
-// bestGroup is matcher.bestGroup, the key's scores kept.
+// bestGroup is matcher.bestGroupOf for key, the key's scores kept.
 func (qs *queries) bestGroup(key string) (int, float64) {
 	return qs.m.bestGroupOf(qs.get(key))
 }
 
-// bestField is matcher.bestField, the key's scores kept.
+// bestField is matcher.bestFieldOf for key, the key's scores kept.
 func (qs *queries) bestField(key string, group int) (int, float64) {
 	return qs.m.bestFieldOf(qs.get(key), group)
 }
