@@ -79,47 +79,42 @@ func parseValue(raw, unit string) (*float64, bool) {
 		zero := 0.0
 		return &zero, true
 	}
-	if plainFloat(s) && !strings.HasSuffix(s, "+") {
-		// The common case, a number as typed: nothing to cut, no
-		// thousands separator, no magnitude, no unit.
-		v, ok := parseNumber(s)
-		if !ok {
-			return nil, false
-		}
-		v = math.Round(v*1e9) / 1e9
-		return &v, true
-	}
-	if t := dropBrackets(s); t != s && t != "" {
-		s = t
-	}
-	if !numberText(s) {
-		return nil, false // a label: no cutting leaves a number
-	}
 	scale, yuan := 1.0, false
-	for changed := true; changed; {
-		changed = false
-		for _, p := range approxPrefixes {
-			if t, ok := strings.CutPrefix(s, p); ok && t != "" {
-				s, changed = t, true
-			}
+	if !plainFloat(s) || strings.HasSuffix(s, "+") {
+		// Only text other than a number as typed (the common case) is
+		// cut: a plain number has no brackets, magnitude, unit or
+		// thousands separator, so the steps below leave it as it is.
+		if t := dropBrackets(s); t != s && t != "" {
+			s = t
 		}
-		for _, p := range approxSuffixes {
-			if t, ok := strings.CutSuffix(s, p); ok && t != "" {
-				s, changed = t, true
-			}
+		if !numberText(s) {
+			return nil, false // a label: no cutting leaves a number
 		}
-		for _, p := range unitSuffixes {
-			if t, ok := strings.CutSuffix(s, p); ok && t != "" {
-				s, changed = t, true
-				if strings.HasPrefix(p, "万") {
-					scale *= 1e4
+		for changed := true; changed; {
+			changed = false
+			for _, p := range approxPrefixes {
+				if t, ok := strings.CutPrefix(s, p); ok && t != "" {
+					s, changed = t, true
 				}
-				yuan = yuan || strings.HasSuffix(p, "元")
+			}
+			for _, p := range approxSuffixes {
+				if t, ok := strings.CutSuffix(s, p); ok && t != "" {
+					s, changed = t, true
+				}
+			}
+			for _, p := range unitSuffixes {
+				if t, ok := strings.CutSuffix(s, p); ok && t != "" {
+					s, changed = t, true
+					if strings.HasPrefix(p, "万") {
+						scale *= 1e4
+					}
+					yuan = yuan || strings.HasSuffix(p, "元")
+				}
 			}
 		}
-	}
-	if isThousands(s) {
-		s = strings.ReplaceAll(s, ",", "")
+		if isThousands(s) {
+			s = strings.ReplaceAll(s, ",", "")
+		}
 	}
 	v, ok := parseNumber(s)
 	if !ok {
