@@ -88,7 +88,7 @@ func isASCIISpace(c byte) bool {
 	return false
 }
 
-// foldedRune reports whether r, not ASCII, is one folded accepts.
+// foldedRune reports whether r, not ASCII, is one quickFold accepts.
 func foldedRune(r rune) bool {
 	switch {
 	case r >= 0x4e00 && r <= 0x9fff: // CJK unified ideographs
