@@ -182,24 +182,11 @@ func (in *inspector) analyse(ctx context.Context, n *Node, p *part, depth, archD
 	return nil
 }
 
-// probeVideo measures a video. A part held in memory is written out to a
-// scratch file only when ffprobe is to be asked (Options.FFprobe) and the
-// container could not be read without it: ProbeFile then reads the
-// container again and asks ffprobe.
+// probeVideo measures a video. ffprobe (Options.FFprobe) is asked only
+// when the video package cannot read the container itself; only then is a
+// part held in memory written out to a scratch file (Path) for it.
 func (in *inspector) probeVideo(ctx context.Context, p *part) (*video.Info, []finding.Finding, error) {
-	opts := video.Options{FFprobe: in.opts.FFprobe}
-	if p.inMemory() {
-		info, fl := video.Probe(ctx, p, p.size, opts)
-		if info != nil || opts.FFprobe == "" {
-			return info, fl, nil
-		}
-	}
-	path, err := p.Path()
-	if err != nil {
-		return nil, nil, err
-	}
-	info, fl := video.ProbeFile(ctx, path, opts)
-	return info, fl, nil
+	return video.ProbeAt(ctx, p, p.size, p.Path, video.Options{FFprobe: in.opts.FFprobe})
 }
 
 // tableFormats are the formats parsers/sheets reads (.doc and .wps only to

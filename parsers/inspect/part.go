@@ -38,9 +38,6 @@ func (p *part) ReadAt(b []byte, off int64) (int, error) {
 	return p.f.ReadAt(b, off)
 }
 
-// inMemory reports whether the part's bytes are held in memory.
-func (p *part) inMemory() bool { return p.buf != nil }
-
 // Path returns the path of a file holding the part's bytes. A part held
 // in memory is written to a scratch file in Options.TempDir on the first
 // call (removed by close).

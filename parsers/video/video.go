@@ -3,8 +3,8 @@
 //
 // Sniff names the container family from the first bytes of a file; Probe
 // reads only that container's headers and indexes (ISO BMFF boxes, RIFF
-// chunks, EBML elements, FLV tags, ASF objects, MPEG timestamps at both ends)
-// and ProbeFile adds an optional, time-bounded fallback to ffprobe for
+// chunks, EBML elements, FLV tags, ASF objects, MPEG timestamps at both ends);
+// ProbeAt and ProbeFile add an optional, time-bounded fallback to ffprobe for
 // containers we do not read ourselves. Problems are reported as findings;
 // when the length cannot be known the result is nil, never a guess.
 package video
@@ -62,8 +62,8 @@ const (
 // Options bounds one probe. The zero value is usable: every zero field takes
 // the default documented beside it.
 type Options struct {
-	// FFprobe is the path of an ffprobe binary that ProbeFile asks about
-	// containers it cannot read itself; empty means never.
+	// FFprobe is the path of an ffprobe binary that ProbeAt and ProbeFile
+	// ask about containers they cannot read themselves; empty means never.
 	FFprobe string
 	// Timeout bounds one ffprobe run (default 15s).
 	Timeout time.Duration
@@ -122,8 +122,28 @@ func Probe(ctx context.Context, r io.ReaderAt, size int64, opts Options) (*Info,
 	return info, fs
 }
 
-// ProbeFile opens path and calls Probe. When the container is unknown or
-// damaged and opts.FFprobe is set, it asks ffprobe, bounded by opts.Timeout.
+// ProbeAt is Probe with the fallback to ffprobe: when the container is
+// unknown or damaged and opts.FFprobe is set, it asks ffprobe, bounded by
+// opts.Timeout, about the file at the path that path returns. path is
+// called only then, so that bytes held in memory are written to a file
+// only for ffprobe. The error is path's, returned as it is; it is the only
+// error ProbeAt returns.
+func ProbeAt(ctx context.Context, r io.ReaderAt, size int64, path func() (string, error), opts Options) (*Info, []finding.Finding, error) {
+	info, fs, askFFprobe := probe(ctx, r, size, opts)
+	if info != nil || !askFFprobe || opts.FFprobe == "" {
+		return info, fs, nil
+	}
+	name, err := path()
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi, err := runFFprobe(ctx, opts.withDefaults(), name); err == nil {
+		return fi, nil, nil
+	}
+	return nil, fs, nil
+}
+
+// ProbeFile opens path and calls ProbeAt on it.
 func ProbeFile(ctx context.Context, path string, opts Options) (*Info, []finding.Finding) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -137,14 +157,8 @@ func ProbeFile(ctx context.Context, path string, opts Options) (*Info, []finding
 	if !st.Mode().IsRegular() {
 		return nil, unknown(fmt.Errorf("probe %s: not a regular file", path))
 	}
-	info, fs, askFFprobe := probe(ctx, f, st.Size(), opts)
-	if info != nil || !askFFprobe || opts.FFprobe == "" {
-		return info, fs
-	}
-	if fi, err := runFFprobe(ctx, opts.withDefaults(), path); err == nil {
-		return fi, nil
-	}
-	return nil, fs
+	info, fs, _ := ProbeAt(ctx, f, st.Size(), func() (string, error) { return path, nil }, opts)
+	return info, fs
 }
 
 // sniffLen is how much of the head Probe reads to identify the container.
