@@ -61,13 +61,19 @@ func load(ctx context.Context, r io.ReaderAt, size int64, name string, opts Opti
 			fl.Add(CodeManualReview, "压缩包内文件过多（%d 个，上限 %d 个），未自动读取，需人工核查", n, maxZipEntries)
 			return nil, fl
 		}
-		switch zipKind(r, size, ext) {
+		// Opened once, for telling the kind and for reading (a zip that
+		// does not open is told by its extension, and its reader says why).
+		zr, err := zip.NewReader(r, size)
+		if err != nil {
+			zr = nil
+		}
+		switch zipKind(zr, ext) {
 		case formatXLSX:
-			return loadXLSX(ctx, r, size, opts)
+			return loadXLSX(ctx, r, size, zr, opts)
 		case formatDOCX:
 			return loadDOCX(ctx, r, size, opts)
 		case formatODS:
-			return loadODS(ctx, r, size, opts)
+			return loadODS(ctx, r, size, zr, opts)
 		case formatODT:
 			fl.Add(CodeManualReview, "OpenDocument 文本文件（.odt）中的表格无法自动读取，需人工核查")
 			return nil, fl
@@ -144,27 +150,29 @@ func loadCSV(ctx context.Context, r io.ReaderAt, size int64, name string, opts O
 // workbook or document has a few dozen.
 const maxZipEntries = xlsx.DefaultMaxParts
 
-// zipKind tells a workbook from a Word document by the parts inside; the
-// file name's extension decides only when the parts do not.
-func zipKind(r io.ReaderAt, size int64, ext string) string {
-	zr, err := zip.NewReader(r, size)
-	if err == nil {
-		for _, f := range zr.File {
-			switch {
-			case strings.HasPrefix(f.Name, "xl/"):
-				return formatXLSX
-			case strings.HasPrefix(f.Name, "word/"):
-				return formatDOCX
-			case f.Name == "mimetype" && f.UncompressedSize64 < 200:
-				if rc, err := f.Open(); err == nil {
-					b, _ := io.ReadAll(io.LimitReader(rc, 200))
-					rc.Close()
-					switch string(b) {
-					case "application/vnd.oasis.opendocument.spreadsheet", "application/vnd.oasis.opendocument.spreadsheet-template":
-						return formatODS
-					case "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template":
-						return formatODT
-					}
+// zipKind tells a workbook from a Word document by the parts inside zr
+// (nil when the zip could not be opened); the file name's extension
+// decides only when the parts do not.
+func zipKind(zr *zip.Reader, ext string) string {
+	var files []*zip.File
+	if zr != nil {
+		files = zr.File
+	}
+	for _, f := range files {
+		switch {
+		case strings.HasPrefix(f.Name, "xl/"):
+			return formatXLSX
+		case strings.HasPrefix(f.Name, "word/"):
+			return formatDOCX
+		case f.Name == "mimetype" && f.UncompressedSize64 < 200:
+			if rc, err := f.Open(); err == nil {
+				b, _ := io.ReadAll(io.LimitReader(rc, 200))
+				rc.Close()
+				switch string(b) {
+				case "application/vnd.oasis.opendocument.spreadsheet", "application/vnd.oasis.opendocument.spreadsheet-template":
+					return formatODS
+				case "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.text-template":
+					return formatODT
 				}
 			}
 		}
@@ -184,10 +192,16 @@ func zipKind(r io.ReaderAt, size int64, ext string) string {
 
 // loadXLSX reads every sheet of an .xlsx/.xlsm workbook with
 // internal/xlsx, streaming each sheet once under its limits.
-func loadXLSX(ctx context.Context, r io.ReaderAt, size int64, opts Options) ([]*grid, finding.List) {
+func loadXLSX(ctx context.Context, r io.ReaderAt, size int64, zr *zip.Reader, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
 	lim := xlsxLimits(opts)
-	wb, err := xlsx.Read(ctx, r, size, lim)
+	var wb *xlsx.Workbook
+	var err error
+	if zr != nil {
+		wb, err = xlsx.ReadZip(ctx, zr, lim)
+	} else {
+		wb, err = xlsx.Read(ctx, r, size, lim)
+	}
 	if err != nil && ctx.Err() == nil {
 		fl.Add(CodeManualReview, "%s", xlsxRefusal(err, lim))
 		return nil, fl
@@ -197,10 +211,16 @@ func loadXLSX(ctx context.Context, r io.ReaderAt, size int64, opts Options) ([]*
 
 // loadODS reads every table of an OpenDocument spreadsheet with
 // internal/ods, streaming content.xml once under the limits of .xlsx.
-func loadODS(ctx context.Context, r io.ReaderAt, size int64, opts Options) ([]*grid, finding.List) {
+func loadODS(ctx context.Context, r io.ReaderAt, size int64, zr *zip.Reader, opts Options) ([]*grid, finding.List) {
 	var fl finding.List
 	lim := xlsxLimits(opts)
-	wb, err := ods.Read(ctx, r, size, lim)
+	var wb *xlsx.Workbook
+	var err error
+	if zr != nil {
+		wb, err = ods.ReadZip(ctx, zr, lim)
+	} else {
+		wb, err = ods.Read(ctx, r, size, lim)
+	}
 	if err != nil && ctx.Err() == nil {
 		switch {
 		case errors.Is(err, ods.ErrEncrypted):

@@ -68,6 +68,14 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim xlsx.Limits) (*xls
 	if err != nil {
 		return nil, err
 	}
+	return ReadZip(ctx, zr, lim)
+}
+
+// ReadZip is Read for a spreadsheet whose zip the caller has opened, after
+// checking the entry count xlsx.ZipEntries gives against lim.MaxParts as
+// Read does before opening it.
+func ReadZip(ctx context.Context, zr *zip.Reader, lim xlsx.Limits) (*xlsx.Workbook, error) {
+	lim = lim.WithDefaults()
 	if len(zr.File) > lim.MaxParts {
 		return nil, xlsx.ErrTooManyParts
 	}

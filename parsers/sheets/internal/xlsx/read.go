@@ -59,6 +59,13 @@ func Read(ctx context.Context, r io.ReaderAt, size int64, lim Limits) (*Workbook
 	return read(ctx, r, size, lim, xmlscan.BufSize, nil)
 }
 
+// ReadZip is Read for a workbook whose zip the caller has opened, after
+// checking the entry count ZipEntries gives against lim.MaxParts as Read
+// does before opening it.
+func ReadZip(ctx context.Context, zr *zip.Reader, lim Limits) (*Workbook, error) {
+	return readZip(ctx, zr, lim.WithDefaults(), xmlscan.BufSize, nil)
+}
+
 // read is Read with the scanner's initial buffer size and a wrapper of
 // the parts' readers, for tests of the buffer's edges.
 func read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, bufSize int, wrap func(io.Reader) io.Reader) (*Workbook, error) {
@@ -70,6 +77,11 @@ func read(ctx context.Context, r io.ReaderAt, size int64, lim Limits, bufSize in
 	if err != nil {
 		return nil, err
 	}
+	return readZip(ctx, zr, lim, bufSize, wrap)
+}
+
+// readZip is read once the zip is open; lim has its defaults.
+func readZip(ctx context.Context, zr *zip.Reader, lim Limits, bufSize int, wrap func(io.Reader) io.Reader) (*Workbook, error) {
 	if len(zr.File) > lim.MaxParts {
 		return nil, ErrTooManyParts
 	}
